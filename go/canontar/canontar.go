@@ -1,0 +1,141 @@
+// Package canontar writes canonical tar streams: the same entries always give
+// the same bytes, whatever the host, umask, clock or user.
+//
+// The canonical form is: entries sorted by path (byte order), every parent
+// directory present as its own entry before its children, one fixed mtime,
+// no atime/ctime, empty user and group names, numeric uid/gid as given, and
+// USTAR headers unless a field needs PAX (long names, large sizes or ids).
+package canontar
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Type is the kind of a tar entry.
+type Type byte
+
+const (
+	Regular Type = tar.TypeReg
+	Dir     Type = tar.TypeDir
+	Symlink Type = tar.TypeSymlink
+)
+
+// DefaultDirMode is the mode of parent directories nobody declared.
+const DefaultDirMode = 0o755
+
+// Entry is one path in a layer. Path is relative and clean ("usr/bin/app"),
+// with no leading "/" or "./" and no trailing "/".
+type Entry struct {
+	Path     string
+	Type     Type
+	Mode     int64 // permission bits, including setuid/setgid/sticky
+	UID, GID int
+	Link     string // symlink target
+	Size     int64  // regular files only
+	// Open returns the content of a regular file; it must yield exactly Size bytes.
+	Open func() (io.ReadCloser, error)
+}
+
+// Sort orders entries canonically and adds the parent directories that are
+// missing. Entries must have unique paths.
+func Sort(entries []Entry) ([]Entry, error) {
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if seen[e.Path] {
+			return nil, fmt.Errorf("canontar: duplicate entry %q", e.Path)
+		}
+		seen[e.Path] = true
+	}
+	out := append([]Entry(nil), entries...)
+	for _, e := range entries {
+		for dir := path.Dir(e.Path); dir != "." && !seen[dir]; dir = path.Dir(dir) {
+			seen[dir] = true
+			out = append(out, Entry{Path: dir, Type: Dir, Mode: DefaultDirMode})
+		}
+	}
+	// Plain byte order puts "a" before "a.txt" before "a/b", so a directory
+	// always precedes its children.
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	for _, e := range out {
+		if e.Type != Dir {
+			if parent := path.Dir(e.Path); parent != "." {
+				if i := sort.Search(len(out), func(i int) bool { return out[i].Path >= parent }); out[i].Type != Dir {
+					return nil, fmt.Errorf("canontar: %q needs %q to be a directory, but it is a file or symlink", e.Path, parent)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Write writes entries, which must already be in Sort order, as a tar stream
+// with every mtime set to mtime. It does not close w.
+func Write(w io.Writer, entries []Entry, mtime time.Time) error {
+	tw := tar.NewWriter(w)
+	mtime = time.Unix(mtime.Unix(), 0)
+	for _, e := range entries {
+		hdr := &tar.Header{
+			Typeflag: byte(e.Type),
+			Name:     e.Path,
+			Mode:     e.Mode,
+			Uid:      e.UID,
+			Gid:      e.GID,
+			ModTime:  mtime,
+		}
+		switch e.Type {
+		case Dir:
+			hdr.Name += "/"
+		case Symlink:
+			hdr.Linkname = e.Link
+		case Regular:
+			hdr.Size = e.Size
+		default:
+			return fmt.Errorf("canontar: %q has unsupported type %q", e.Path, e.Type)
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("canontar: %s: %w", e.Path, err)
+		}
+		if e.Type == Regular && e.Size > 0 {
+			if err := copyContent(tw, e); err != nil {
+				return err
+			}
+		}
+	}
+	// Close writes the two zero blocks that end the archive, nothing else.
+	return tw.Close()
+}
+
+func copyContent(tw *tar.Writer, e Entry) error {
+	rc, err := e.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	n, err := io.Copy(tw, io.LimitReader(rc, e.Size))
+	if err != nil {
+		return fmt.Errorf("canontar: reading %s: %w", e.Path, err)
+	}
+	if n != e.Size {
+		return fmt.Errorf("canontar: %s: file shrank while being read (%d of %d bytes)", e.Path, n, e.Size)
+	}
+	return nil
+}
+
+// CleanPath turns a destination such as "/usr/bin/", "./etc//x" into the
+// canonical entry path ("usr/bin", "etc/x"). ok is false if the path escapes
+// the root ("..") or names the root itself.
+func CleanPath(p string) (clean string, ok bool) {
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			return "", false
+		}
+	}
+	c := strings.TrimPrefix(path.Clean("/"+p), "/")
+	return c, c != ""
+}

@@ -1,0 +1,83 @@
+package layer
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/strata-build/rules_strata/go/canontar"
+	"github.com/strata-build/rules_strata/go/compress"
+	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/usererr"
+)
+
+// Build writes the layer blob for spec to blobPath and returns its descriptor.
+func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
+	alg, err := compress.Parse(spec.Compression)
+	if err != nil {
+		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression to \"gzip\", \"zstd\" or \"none\"")
+	}
+	t, err := collect(spec)
+	defer t.close()
+	if err != nil {
+		return descriptor.Layer{}, err
+	}
+	entries, err := t.entries()
+	if err != nil {
+		return descriptor.Layer{}, err
+	}
+	out, err := os.Create(blobPath)
+	if err != nil {
+		return descriptor.Layer{}, err
+	}
+	defer out.Close()
+	desc, err := Write(out, entries, time.Unix(spec.MTime, 0), alg)
+	if err != nil {
+		return desc, err
+	}
+	return desc, out.Close()
+}
+
+// Write streams entries as a compressed layer into w and returns its
+// descriptor. It is the single pass that computes both the diffID (of the
+// tar) and the digest (of the compressed bytes).
+func Write(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm) (descriptor.Layer, error) {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	digest := &countingHash{Hash: sha256.New()}
+	zw, err := compress.NewWriter(alg, io.MultiWriter(bw, digest), 0)
+	if err != nil {
+		return descriptor.Layer{}, err
+	}
+	diffID := sha256.New()
+	if err := canontar.Write(io.MultiWriter(diffID, zw), entries, mtime); err != nil {
+		return descriptor.Layer{}, err
+	}
+	if err := zw.Close(); err != nil {
+		return descriptor.Layer{}, fmt.Errorf("compressing layer: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return descriptor.Layer{}, err
+	}
+	return descriptor.Layer{
+		MediaType: types.MediaType(alg.MediaType()),
+		Digest:    v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", digest.Sum(nil))},
+		Size:      digest.n,
+		DiffID:    v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", diffID.Sum(nil))},
+	}, nil
+}
+
+type countingHash struct {
+	hash.Hash
+	n int64
+}
+
+func (c *countingHash) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.Hash.Write(p)
+}

@@ -1,0 +1,323 @@
+package layer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"syscall"
+
+	"github.com/strata-build/rules_strata/go/canontar"
+	"github.com/strata-build/rules_strata/go/usererr"
+)
+
+// node is an entry plus where it came from, so conflicts can name both sides.
+type node struct {
+	canontar.Entry
+	origin  string
+	fromTar bool // keeps the uid/gid recorded in the tar instead of the layer default
+}
+
+// tree is the set of entries of one layer, keyed by clean destination path.
+type tree struct {
+	spec    Spec
+	nodes   map[string]*node
+	dirMode int64
+	cleanup []func()
+}
+
+func (t *tree) userErr(p, problem, fix string) error {
+	return usererr.New(t.spec.Target, p, problem, fix)
+}
+
+// collect resolves every source of spec into entries, applying defaults,
+// modes and owners, and rejecting conflicting or escaping paths.
+func collect(spec Spec) (*tree, error) {
+	t := &tree{spec: spec, nodes: map[string]*node{}, dirMode: canontar.DefaultDirMode}
+	if spec.DirMode != "" {
+		m, err := parseMode(spec.DirMode)
+		if err != nil {
+			return t, t.userErr("", "dir_mode: "+err.Error(), "set dir_mode to an octal string like \"0755\"")
+		}
+		t.dirMode = m
+	}
+	var fileMode int64 = -1
+	if spec.FileMode != "" {
+		m, err := parseMode(spec.FileMode)
+		if err != nil {
+			return t, t.userErr("", "mode: "+err.Error(), "set mode to an octal string like \"0644\", or leave it empty")
+		}
+		fileMode = m
+	}
+	for _, d := range spec.EmptyDirs {
+		p, err := t.dest(d, "empty_dirs")
+		if err != nil {
+			return t, err
+		}
+		if err := t.add(node{canontar.Entry{Path: p, Type: canontar.Dir, Mode: t.dirMode}, "empty_dirs", false}); err != nil {
+			return t, err
+		}
+	}
+	for _, f := range spec.Files {
+		if err := t.addSource(f, fileMode); err != nil {
+			return t, err
+		}
+	}
+	for _, s := range spec.Symlinks {
+		p, err := t.dest(s.Path, "symlinks")
+		if err != nil {
+			return t, err
+		}
+		if s.Target == "" {
+			return t, t.userErr(p, "symlink has an empty target", "give the symlink a target path, e.g. \"/bin/busybox\"")
+		}
+		if err := t.add(node{canontar.Entry{Path: p, Type: canontar.Symlink, Mode: 0o777, Link: s.Target}, "symlinks", false}); err != nil {
+			return t, err
+		}
+	}
+	for _, tarPath := range spec.Tars {
+		if err := t.addTar(tarPath); err != nil {
+			return t, err
+		}
+	}
+	return t, t.applyOverrides()
+}
+
+func (t *tree) close() {
+	for _, f := range t.cleanup {
+		f()
+	}
+}
+
+// dest validates and cleans a destination path taken from attribute attr.
+func (t *tree) dest(p, attr string) (string, error) {
+	c, ok := canontar.CleanPath(p)
+	if !ok {
+		return "", t.userErr(p, attr+": destination escapes the image root or is the root itself",
+			"use a path inside the image such as \"/app/bin\"; \"..\" components are not allowed")
+	}
+	return c, nil
+}
+
+// add inserts n, merging identical duplicates and rejecting real conflicts.
+func (t *tree) add(n node) error {
+	old, ok := t.nodes[n.Path]
+	if !ok {
+		t.nodes[n.Path] = &n
+		return nil
+	}
+	if old.Type == n.Type {
+		switch n.Type {
+		case canontar.Dir:
+			return nil // directories merge; the first declaration keeps its mode
+		case canontar.Symlink:
+			if old.Link == n.Link {
+				return nil
+			}
+		case canontar.Regular:
+			same, err := sameContent(old.Entry, n.Entry)
+			if err != nil {
+				return err
+			}
+			if same {
+				return nil
+			}
+		}
+	}
+	return t.userErr(n.Path, fmt.Sprintf("two sources with different content map to this path: %s and %s", old.origin, n.origin),
+		"map only one of them to this path, or give one a different destination")
+}
+
+func sameContent(a, b canontar.Entry) (bool, error) {
+	if a.Size != b.Size {
+		return false, nil
+	}
+	ha, err := hashOf(a)
+	if err != nil {
+		return false, err
+	}
+	hb, err := hashOf(b)
+	return bytes.Equal(ha, hb), err
+}
+
+func hashOf(e canontar.Entry) ([]byte, error) {
+	rc, err := e.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	_, err = io.Copy(h, rc)
+	return h.Sum(nil), err
+}
+
+// addSource adds a file, or a directory tree, at f.Dst.
+func (t *tree) addSource(f File, fileMode int64) error {
+	dst, err := t.dest(f.Dst, "files")
+	if err != nil {
+		return err
+	}
+	origin := f.Src
+	if f.Label != "" {
+		origin = f.Label + " (" + f.Src + ")"
+	}
+	// Stat follows symlinks on purpose: in Bazel's sandbox every input is a
+	// symlink to the real file, so the link itself carries no meaning.
+	info, err := os.Stat(f.Src)
+	if err != nil {
+		return t.userErr(dst, "source "+origin+" cannot be read: "+errText(err),
+			"check that the file exists and is listed in the rule's inputs")
+	}
+	if !info.IsDir() {
+		return t.add(fileNode(f.Src, dst, origin, info, fileMode))
+	}
+	return t.walkDir(f.Src, dst, origin, fileMode, nil)
+}
+
+// walkDir adds the directory src at dst and everything below it, following
+// symlinks and failing on a symlink loop.
+func (t *tree) walkDir(src, dst, origin string, fileMode int64, stack []fileID) error {
+	info, err := os.Stat(src)
+	if err != nil {
+		return t.userErr(dst, "cannot read "+src+" from "+origin+": "+errText(err), "fix or remove the broken symlink in the directory")
+	}
+	id := idOf(info)
+	for _, s := range stack {
+		if s == id {
+			return t.userErr(dst, "symlink loop in directory input "+origin+": "+src+" leads back to one of its parents",
+				"remove the symlink that points at a parent directory, or declare it with the symlinks attribute instead")
+		}
+	}
+	stack = append(stack, id)
+	if err := t.add(node{canontar.Entry{Path: dst, Type: canontar.Dir, Mode: t.dirMode}, origin, false}); err != nil {
+		return err
+	}
+	names, err := readDirNames(src)
+	if err != nil {
+		return t.userErr(dst, "cannot list "+src+": "+errText(err), "check the directory's permissions")
+	}
+	for _, name := range names {
+		s, d := filepath.Join(src, name), path.Join(dst, name)
+		ci, err := os.Stat(s)
+		if err != nil {
+			return t.userErr(d, "cannot read "+s+" from "+origin+": "+errText(err), "fix or remove the broken symlink in the directory")
+		}
+		if ci.IsDir() {
+			if err := t.walkDir(s, d, origin, fileMode, stack); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := t.add(fileNode(s, d, origin, ci, fileMode)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	sort.Strings(names)
+	return names, err
+}
+
+type fileID struct{ dev, ino uint64 }
+
+func idOf(info fs.FileInfo) fileID {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return fileID{uint64(st.Dev), uint64(st.Ino)}
+	}
+	return fileID{}
+}
+
+func fileNode(src, dst, origin string, info fs.FileInfo, fileMode int64) node {
+	mode := fileMode
+	if mode < 0 {
+		// Only the owner's execute bit counts: group/other bits depend on the
+		// checkout's umask, which must not change the layer.
+		mode = 0o644
+		if info.Mode()&0o100 != 0 {
+			mode = 0o755
+		}
+	}
+	return node{canontar.Entry{
+		Path: dst, Type: canontar.Regular, Mode: mode, Size: info.Size(),
+		Open: func() (io.ReadCloser, error) { return os.Open(src) },
+	}, origin, false}
+}
+
+// applyOverrides applies the owner default, per-path owners and per-path modes.
+func (t *tree) applyOverrides() error {
+	for _, n := range t.nodes {
+		if !n.fromTar {
+			n.UID, n.GID = t.spec.UID, t.spec.GID
+		}
+	}
+	for p, m := range t.spec.Modes {
+		n, err := t.lookup(p, "modes")
+		if err != nil {
+			return err
+		}
+		if n.Mode, err = parseMode(m); err != nil {
+			return t.userErr(p, "modes: "+err.Error(), "write modes as {\"/path\": \"0755\"}")
+		}
+	}
+	for p, o := range t.spec.Owners {
+		n, err := t.lookup(p, "owners")
+		if err != nil {
+			return err
+		}
+		if n.UID, n.GID, err = parseOwner(o); err != nil {
+			return t.userErr(p, "owners: "+err.Error(), "write owners as {\"/path\": \"1000:1000\"}")
+		}
+	}
+	return nil
+}
+
+func (t *tree) lookup(p, attr string) (*node, error) {
+	c, err := t.dest(p, attr)
+	if err != nil {
+		return nil, err
+	}
+	n, ok := t.nodes[c]
+	if !ok {
+		return nil, t.userErr(p, attr+" names a path that is not in the layer",
+			"use the destination path exactly as it appears in the layer (package_dir included), or remove the entry")
+	}
+	return n, nil
+}
+
+// entries returns the collected entries in canonical order.
+func (t *tree) entries() ([]canontar.Entry, error) {
+	es := make([]canontar.Entry, 0, len(t.nodes))
+	for _, n := range t.nodes {
+		es = append(es, n.Entry)
+	}
+	sorted, err := canontar.Sort(es)
+	if err != nil {
+		return nil, t.userErr("", err.Error(), "a path cannot be both a file and a directory; rename one of them")
+	}
+	return sorted, nil
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, syscall.ELOOP) {
+			return "too many levels of symbolic links (a symlink loop)"
+		}
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,11 @@
+// Package layer turns a layer Spec (files, directories, symlinks, empty
+// directories and existing tars, with modes and owners) into one compressed
+// OCI layer blob and its descriptor, in a single streaming pass:
+//
+//	read -> canonical tar -> sha256 (diffID) -> compress -> sha256 (digest) -> write
+//
+// Memory does not grow with layer size: file contents are streamed, and
+// entries of merged tars are read back by offset rather than held in memory.
+// The output is byte-identical for identical inputs (see package canontar and
+// compress for what is pinned).
+package layer

@@ -1,0 +1,232 @@
+package layer_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/layer"
+	"github.com/strata-build/rules_strata/go/tarlisting"
+	"github.com/strata-build/rules_strata/go/usererr"
+)
+
+func write(t *testing.T, p, content string, mode os.FileMode) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// build runs layer.Build and returns the descriptor and the tar listing
+// (after decompressing with the standard library, an independent reader).
+func build(t *testing.T, spec layer.Spec) (descriptor.Layer, string) {
+	t.Helper()
+	blob := filepath.Join(t.TempDir(), "blob")
+	desc, err := layer.Build(spec, blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	switch spec.Compression {
+	case "gzip":
+		if r, err = gzip.NewReader(f); err != nil {
+			t.Fatal(err)
+		}
+	case "zstd":
+		zr, err := zstd.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	listing, err := tarlisting.List(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return desc, listing
+}
+
+func fixture(t *testing.T, dir string) layer.Spec {
+	app := write(t, filepath.Join(dir, "bin/app"), "binary", 0o755)
+	cfg := write(t, filepath.Join(dir, "cfg/app.conf"), "port=8080\n", 0o644)
+	write(t, filepath.Join(dir, "static/css/site.css"), "body{}", 0o644)
+	write(t, filepath.Join(dir, "static/index.html"), "<html>", 0o644)
+	return layer.Spec{
+		Target:      "//pkg:layer",
+		Compression: "gzip",
+		Files: []layer.File{
+			{Src: app, Dst: "/app/bin/app"},
+			{Src: cfg, Dst: "etc/app/app.conf"},
+			{Src: filepath.Join(dir, "static"), Dst: "/srv/www"},
+		},
+		Symlinks:  []layer.Symlink{{Path: "/bin/sh", Target: "/bin/busybox"}},
+		EmptyDirs: []string{"/tmp"},
+		Modes:     map[string]string{"/tmp": "1777"},
+		Owners:    map[string]string{"etc/app/app.conf": "1000:1000"},
+	}
+}
+
+func TestLayerListing(t *testing.T) {
+	_, got := build(t, fixture(t, t.TempDir()))
+	// Content hashes checked with `printf ... | sha256sum`.
+	want := `{"path":"app/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"app/bin/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"app/bin/app","type":"file","mode":"0755","uid":0,"gid":0,"size":6,"sha256":"9a3a45d01531a20e89ac6ae10b0b0beb0492acd7216a368aa062d1a5fecaf9cd","mtime":0,"format":"USTAR"}
+{"path":"bin/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"bin/sh","type":"symlink","mode":"0777","uid":0,"gid":0,"link":"/bin/busybox","mtime":0,"format":"USTAR"}
+{"path":"etc/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"etc/app/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"etc/app/app.conf","type":"file","mode":"0644","uid":1000,"gid":1000,"size":10,"sha256":"732322f37243042be9e5af21441ccfeed748f1cc2dacce6a9cc8cf31b4207083","mtime":0,"format":"USTAR"}
+{"path":"srv/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"srv/www/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"srv/www/css/","type":"dir","mode":"0755","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+{"path":"srv/www/css/site.css","type":"file","mode":"0644","uid":0,"gid":0,"size":6,"sha256":"7c98040a541657584690ae2a1cc3b42a8b53b159cc60c5d3abbfecbaeac6c94a","mtime":0,"format":"USTAR"}
+{"path":"srv/www/index.html","type":"file","mode":"0644","uid":0,"gid":0,"size":6,"sha256":"b7d082ee12e91b756ea22e8513b8594eebcf5d39fab813da3cb55794dc888ad7","mtime":0,"format":"USTAR"}
+{"path":"tmp/","type":"dir","mode":"1777","uid":0,"gid":0,"mtime":0,"format":"USTAR"}
+`
+	if got != want {
+		t.Errorf("listing differs\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestReproducibleAcrossHosts builds the same spec from two checkouts made
+// with different umasks and file mtimes: the digests must be identical.
+func TestReproducibleAcrossHosts(t *testing.T) {
+	old := syscall.Umask(0o022)
+	a := fixture(t, t.TempDir())
+	syscall.Umask(0o077)
+	bDir := t.TempDir()
+	b := fixture(t, bDir)
+	syscall.Umask(old)
+	later := time.Now().Add(-1000 * time.Hour)
+	filepath.Walk(bDir, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, later, later) })
+	for _, c := range []string{"gzip", "zstd", "none"} {
+		a.Compression, b.Compression = c, c
+		da, _ := build(t, a)
+		db, _ := build(t, b)
+		if da.Digest != db.Digest || da.DiffID != db.DiffID || da.Size != db.Size {
+			t.Errorf("%s: descriptors differ:\n%+v\n%+v", c, da, db)
+		}
+	}
+}
+
+func tarFile(t *testing.T, p string, gz bool, entries ...tar.Header) string {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range entries {
+		body := strings.Repeat("x", int(h.Size))
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	data := buf.Bytes()
+	if gz {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(data)
+		zw.Close()
+		data = z.Bytes()
+	}
+	return write(t, p, string(data), 0o644)
+}
+
+func TestMergesTars(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	plain := tarFile(t, filepath.Join(dir, "a.tar"), false,
+		tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: now},
+		tar.Header{Name: "./usr/lib/libz.so.1", Typeflag: tar.TypeReg, Mode: 0o644, Size: 3, Uname: "alice", Uid: 7, Gid: 8, ModTime: now},
+		tar.Header{Name: "./usr/lib/libz.so", Typeflag: tar.TypeSymlink, Linkname: "libz.so.1", ModTime: now},
+		tar.Header{Name: "./usr/lib/hard", Typeflag: tar.TypeLink, Linkname: "./usr/lib/libz.so.1", ModTime: now})
+	gz := tarFile(t, filepath.Join(dir, "b.tar.gz"), true,
+		tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o700, ModTime: now},
+		tar.Header{Name: "etc/big", Typeflag: tar.TypeReg, Mode: 0o600, Size: 70000, ModTime: now})
+	_, got := build(t, layer.Spec{Target: "//t", Compression: "zstd", Tars: []string{plain, gz}})
+	for _, line := range []string{
+		`{"path":"etc/","type":"dir","mode":"0700","uid":0,"gid":0,"mtime":0,"format":"USTAR"}`,
+		`{"path":"etc/big","type":"file","mode":"0600","uid":0,"gid":0,"size":70000,`,
+		`{"path":"usr/lib/hard","type":"file","mode":"0644","uid":7,"gid":8,"size":3,"sha256":"cd2eb0837c9b4c962c22d2ff8b5441b7b45805887f051d39bf133b583baf6860"`,
+		`{"path":"usr/lib/libz.so","type":"symlink","mode":"0777","uid":0,"gid":0,"link":"libz.so.1","mtime":0,"format":"USTAR"}`,
+		`{"path":"usr/lib/libz.so.1","type":"file","mode":"0644","uid":7,"gid":8,"size":3,"sha256":"cd2eb0837c9b4c962c22d2ff8b5441b7b45805887f051d39bf133b583baf6860"`,
+	} {
+		if !strings.Contains(got, line) {
+			t.Errorf("listing lacks %s\n%s", line, got)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, filepath.Join(dir, "a"), "a", 0o644)
+	b := write(t, filepath.Join(dir, "b"), "b", 0o644)
+	a2 := write(t, filepath.Join(dir, "a2"), "a", 0o644)
+	loop := filepath.Join(dir, "loop")
+	write(t, filepath.Join(loop, "f"), "f", 0o644)
+	if err := os.Symlink("..", filepath.Join(loop, "up")); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		spec layer.Spec
+		want []string // substrings of the message
+	}{
+		{"conflict", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}, {Src: b, Dst: "/x"}}},
+			[]string{`"x"`, "different content", a, b, "fix:"}},
+		{"escape", layer.Spec{Files: []layer.File{{Src: a, Dst: "../../etc/passwd"}}},
+			[]string{`"../../etc/passwd"`, "escapes the image root", "fix:"}},
+		{"missing", layer.Spec{Files: []layer.File{{Src: filepath.Join(dir, "nope"), Dst: "x", Label: "//pkg:nope"}}},
+			[]string{"//pkg:nope", "no such file", "fix:"}},
+		{"compression", layer.Spec{Compression: "brotli"}, []string{`unknown compression "brotli"`, "fix:"}},
+		{"loop", layer.Spec{Files: []layer.File{{Src: loop, Dst: "/data"}}},
+			[]string{"symlink loop", "data/up", "fix:"}},
+		{"mode", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}}, Modes: map[string]string{"x": "rwx"}},
+			[]string{`"x"`, "octal", "fix:"}},
+		{"mode of absent path", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}}, Modes: map[string]string{"/y": "0755"}},
+			[]string{`"/y"`, "not in the layer", "fix:"}},
+		{"file under file", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}, {Src: b, Dst: "x/y"}}},
+			[]string{`needs "x" to be a directory`, "fix:"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.spec.Target = "//pkg:layer"
+			if c.spec.Compression == "" {
+				c.spec.Compression = "gzip"
+			}
+			_, err := layer.Build(c.spec, filepath.Join(t.TempDir(), "blob"))
+			if _, ok := usererr.As(err); !ok {
+				t.Fatalf("want a usererr.Error, got %T %v", err, err)
+			}
+			for _, w := range append(c.want, "//pkg:layer") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message lacks %q:\n%s", w, err)
+				}
+			}
+		})
+	}
+	// Same content twice is not a conflict.
+	if _, err := layer.Build(layer.Spec{Compression: "none", Files: []layer.File{{Src: a, Dst: "x"}, {Src: a2, Dst: "x"}}}, filepath.Join(dir, "ok")); err != nil {
+		t.Errorf("identical duplicates rejected: %v", err)
+	}
+}
