@@ -91,3 +91,20 @@ func NewWriter(a Algorithm, w io.Writer, concurrency int) (io.WriteCloser, error
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// NewReader decompresses a blob compressed with a.
+func NewReader(a Algorithm, r io.Reader) (io.ReadCloser, error) {
+	switch a {
+	case Gzip:
+		return pgzip.NewReader(r)
+	case Zstd:
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	case None:
+		return io.NopCloser(r), nil
+	}
+	return nil, fmt.Errorf("unknown compression %q", a)
+}

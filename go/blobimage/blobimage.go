@@ -1,0 +1,122 @@
+// Package blobimage presents an image assembled by strata (manifest, config
+// and layer blobs on disk, described by descriptor files) as a
+// go-containerregistry v1.Image, so go-containerregistry's writers (OCI
+// layout, registry push) can consume it.
+//
+// DiffIDs come from the config, never from decompressing a layer, and a blob
+// is opened only when a writer actually needs its bytes.
+package blobimage
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/strata-build/rules_strata/go/descriptor"
+)
+
+// Image is the on-disk form of one built image.
+type Image struct {
+	rawManifest, rawConfig []byte
+	manifest               *v1.Manifest
+	blobs                  map[v1.Hash]string // layer digest -> blob path
+}
+
+// Load reads the manifest and config and pairs each layer descriptor file with
+// its blob path. Every layer in the manifest must have a blob.
+func Load(manifestPath, configPath string, descriptors, blobs []string) (*Image, error) {
+	if len(descriptors) != len(blobs) {
+		return nil, fmt.Errorf("blobimage: %d descriptors but %d blobs", len(descriptors), len(blobs))
+	}
+	img := &Image{blobs: map[v1.Hash]string{}}
+	var err error
+	if img.rawManifest, err = os.ReadFile(manifestPath); err != nil {
+		return nil, err
+	}
+	if img.rawConfig, err = os.ReadFile(configPath); err != nil {
+		return nil, err
+	}
+	if img.manifest, err = v1.ParseManifest(bytes.NewReader(img.rawManifest)); err != nil {
+		return nil, fmt.Errorf("%s: %w", manifestPath, err)
+	}
+	for i, p := range descriptors {
+		d, err := descriptor.Read(p)
+		if err != nil {
+			return nil, err
+		}
+		img.blobs[d.Digest] = blobs[i]
+	}
+	for _, l := range img.manifest.Layers {
+		if _, ok := img.blobs[l.Digest]; !ok {
+			return nil, fmt.Errorf("blobimage: no blob for layer %s", l.Digest)
+		}
+	}
+	return img, nil
+}
+
+// V1 returns the image as a go-containerregistry v1.Image.
+func (img *Image) V1() (v1.Image, error) { return partial.CompressedToImage(core{img}) }
+
+// Manifest is the parsed manifest.
+func (img *Image) Manifest() *v1.Manifest { return img.manifest }
+
+// RawConfig is the config blob.
+func (img *Image) RawConfig() []byte { return img.rawConfig }
+
+// BlobPath is the file holding the layer blob with digest h.
+func (img *Image) BlobPath(h v1.Hash) string { return img.blobs[h] }
+
+type core struct{ img *Image }
+
+func (c core) RawConfigFile() ([]byte, error) { return c.img.rawConfig, nil }
+func (c core) RawManifest() ([]byte, error)   { return c.img.rawManifest, nil }
+func (c core) MediaType() (types.MediaType, error) {
+	if c.img.manifest.MediaType != "" {
+		return c.img.manifest.MediaType, nil
+	}
+	return types.OCIManifestSchema1, nil
+}
+
+func (c core) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
+	if h == c.img.manifest.Config.Digest {
+		return configLayer{c.img}, nil
+	}
+	for i, l := range c.img.manifest.Layers {
+		if l.Digest == h {
+			cfg, err := v1.ParseConfigFile(bytes.NewReader(c.img.rawConfig))
+			if err != nil {
+				return nil, err
+			}
+			return blobLayer{desc: l, diffID: cfg.RootFS.DiffIDs[i], path: c.img.blobs[h]}, nil
+		}
+	}
+	return nil, fmt.Errorf("blobimage: no layer %s", h)
+}
+
+type blobLayer struct {
+	desc   v1.Descriptor
+	diffID v1.Hash
+	path   string
+}
+
+func (l blobLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
+func (l blobLayer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
+func (l blobLayer) Size() (int64, error)                { return l.desc.Size, nil }
+func (l blobLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
+func (l blobLayer) Compressed() (io.ReadCloser, error)  { return os.Open(l.path) }
+
+// configLayer lets writers fetch the config blob by digest like a layer.
+type configLayer struct{ img *Image }
+
+func (l configLayer) Digest() (v1.Hash, error) { return l.img.manifest.Config.Digest, nil }
+func (l configLayer) Size() (int64, error)     { return l.img.manifest.Config.Size, nil }
+func (l configLayer) MediaType() (types.MediaType, error) {
+	return l.img.manifest.Config.MediaType, nil
+}
+func (l configLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(l.img.rawConfig)), nil
+}

@@ -1,0 +1,207 @@
+// Package image assembles an OCI image config and manifest from an optional
+// base image and layer descriptors. It never reads layer bytes: everything it
+// needs (digest, size, diffID, media type) is in the descriptors.
+//
+// Output is byte-identical for identical inputs: JSON is produced by
+// encoding/json from structs and sorted maps, and every timestamp is the
+// spec's Created epoch.
+package image
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/usererr"
+)
+
+// Result is the assembled image.
+type Result struct {
+	Config   []byte
+	Manifest []byte
+	Digest   v1.Hash // of Manifest
+}
+
+// Build assembles the image described by spec.
+func Build(spec Spec) (Result, error) {
+	cfg := &v1.ConfigFile{OS: "linux", Architecture: "amd64"}
+	manifest := &v1.Manifest{SchemaVersion: 2}
+	if spec.BaseManifest != "" {
+		var err error
+		if cfg, manifest, err = readBase(spec); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := apply(spec, cfg); err != nil {
+		return Result{}, err
+	}
+	created := v1.Time{Time: time.Unix(spec.Created, 0).UTC()}
+	cfg.Created = created
+	for i, p := range spec.Layers {
+		d, err := descriptor.Read(p)
+		if err != nil {
+			return Result{}, err
+		}
+		manifest.Layers = append(manifest.Layers, d.OCI())
+		cfg.RootFS.Type = "layers"
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, d.DiffID)
+		cfg.History = append(cfg.History, v1.History{Created: created, CreatedBy: "rules_strata image_layer " + spec.LayerTargets[i]})
+	}
+	if cfg.RootFS.Type == "" {
+		cfg.RootFS.Type = "layers" // required even for an image with no layers
+	}
+	rawCfg, err := json.Marshal(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	cfgDigest, cfgSize, err := v1.SHA256(bytes.NewReader(rawCfg))
+	if err != nil {
+		return Result{}, err
+	}
+	manifest.SchemaVersion = 2
+	manifest.MediaType = types.OCIManifestSchema1
+	manifest.Config = v1.Descriptor{MediaType: types.OCIConfigJSON, Digest: cfgDigest, Size: cfgSize}
+	manifest.Annotations = nil
+	if len(spec.Annotations) > 0 {
+		manifest.Annotations = spec.Annotations
+	}
+	rawManifest, err := json.Marshal(manifest)
+	if err != nil {
+		return Result{}, err
+	}
+	digest, _, err := v1.SHA256(bytes.NewReader(rawManifest))
+	return Result{Config: rawCfg, Manifest: rawManifest, Digest: digest}, err
+}
+
+func readBase(spec Spec) (*v1.ConfigFile, *v1.Manifest, error) {
+	mf, err := os.Open(spec.BaseManifest)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer mf.Close()
+	manifest, err := v1.ParseManifest(mf)
+	if err != nil {
+		return nil, nil, usererr.New(spec.Target, spec.BaseManifest, "base manifest is not valid JSON: "+err.Error(), "point base at an image target")
+	}
+	cf, err := os.Open(spec.BaseConfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cf.Close()
+	cfg, err := v1.ParseConfigFile(cf)
+	if err != nil {
+		return nil, nil, usererr.New(spec.Target, spec.BaseConfig, "base config is not valid JSON: "+err.Error(), "point base at an image target")
+	}
+	if len(manifest.Layers) != len(cfg.RootFS.DiffIDs) {
+		return nil, nil, usererr.New(spec.Target, spec.BaseManifest,
+			fmt.Sprintf("base image has %d layers but its config lists %d diff_ids", len(manifest.Layers), len(cfg.RootFS.DiffIDs)),
+			"the base image is corrupt; rebuild or re-pull it")
+	}
+	return cfg, manifest, nil
+}
+
+var portRE = regexp.MustCompile(`^[0-9]{1,5}(/(tcp|udp|sctp))?$`)
+
+// apply sets the runtime settings of spec on cfg (which may come from the base).
+func apply(spec Spec, cfg *v1.ConfigFile) error {
+	bad := func(path, problem, fix string) error { return usererr.New(spec.Target, path, problem, fix) }
+	if spec.OS != "" {
+		cfg.OS = spec.OS
+	}
+	if spec.Architecture != "" {
+		cfg.Architecture = spec.Architecture
+	}
+	if spec.Variant != "" {
+		cfg.Variant = spec.Variant
+	}
+	c := &cfg.Config
+	if spec.Entrypoint != nil {
+		c.Entrypoint = spec.Entrypoint
+		if spec.Cmd == nil {
+			c.Cmd = nil // a new entrypoint does not inherit the base's arguments
+		}
+	}
+	if spec.Cmd != nil {
+		c.Cmd = spec.Cmd
+	}
+	if spec.Workdir != "" {
+		c.WorkingDir = spec.Workdir
+	}
+	if spec.User != "" {
+		c.User = spec.User
+	}
+	env, err := mergeEnv(c.Env, spec.Env)
+	if err != nil {
+		return bad(err.Error(), "env: malformed entry", "write env as {\"NAME\": \"value\"}; names must be non-empty and must not contain \"=\"")
+	}
+	c.Env = env
+	if len(spec.Labels) > 0 {
+		if c.Labels == nil {
+			c.Labels = map[string]string{}
+		}
+		for k, v := range spec.Labels {
+			c.Labels[k] = v
+		}
+	}
+	for _, p := range spec.ExposedPorts {
+		if !portRE.MatchString(p) {
+			return bad(p, "exposed_ports: not a port", "write ports as \"8080\" or \"8080/tcp\", \"53/udp\"")
+		}
+		if !strings.Contains(p, "/") {
+			p += "/tcp"
+		}
+		if c.ExposedPorts == nil {
+			c.ExposedPorts = map[string]struct{}{}
+		}
+		c.ExposedPorts[p] = struct{}{}
+	}
+	for _, v := range spec.Volumes {
+		if !strings.HasPrefix(v, "/") {
+			return bad(v, "volumes: not an absolute path", "write volumes as absolute paths such as \"/data\"")
+		}
+		if c.Volumes == nil {
+			c.Volumes = map[string]struct{}{}
+		}
+		c.Volumes[v] = struct{}{}
+	}
+	return nil
+}
+
+// mergeEnv overrides or appends variables in base order, then new names in
+// sorted order. Values may refer to the base image's variables as $NAME or
+// ${NAME} (e.g. "PATH": "/app/bin:$PATH").
+func mergeEnv(base []string, set map[string]string) ([]string, error) {
+	names := make([]string, 0, len(set))
+	for k := range set {
+		if k == "" || strings.Contains(k, "=") {
+			return nil, fmt.Errorf("%s", k)
+		}
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	values := map[string]string{}
+	index := map[string]int{}
+	out := append([]string(nil), base...)
+	for i, kv := range out {
+		k, v, _ := strings.Cut(kv, "=")
+		values[k], index[k] = v, i
+	}
+	for _, k := range names {
+		v := os.Expand(set[k], func(name string) string { return values[name] })
+		if i, ok := index[k]; ok {
+			out[i] = k + "=" + v
+		} else {
+			index[k] = len(out)
+			out = append(out, k+"="+v)
+		}
+	}
+	return out, nil
+}

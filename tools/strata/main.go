@@ -1,0 +1,72 @@
+// Command strata is the rules_strata multitool: Bazel actions call one
+// subcommand each. Subcommands parse flags and call the go/ library; no logic
+// lives here.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/strata-build/rules_strata/go/usererr"
+)
+
+type command struct {
+	summary string
+	run     func(args []string) error
+}
+
+var commands = map[string]command{
+	"layer":      {"build one layer blob and its descriptor from a layer spec", runLayer},
+	"image":      {"assemble an image config, manifest and digest from descriptors", runImage},
+	"oci-layout": {"write an image as an OCI image layout directory", runOCILayout},
+	"tarball":    {"write an image as a docker-archive tarball (docker load)", runTarball},
+	"list-layer": {"print a layer blob as one JSON line per entry", runListLayer},
+}
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) (code int) {
+	defer func() {
+		// A panic is a bug in strata, not the user's fault; say so in one
+		// line instead of a stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "strata: internal error (please report it to rules_strata): %v\n", r)
+			code = 3
+		}
+	}()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage()
+		return 2
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "strata: unknown command %q\n", args[0])
+		usage()
+		return 2
+	}
+	if err := cmd.run(args[1:]); err != nil {
+		if ue, ok := usererr.As(err); ok {
+			fmt.Fprintf(os.Stderr, "ERROR: %s\n", ue)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "strata %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func usage() {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("usage: strata <command> [flags]\n\ncommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-11s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(os.Stderr, b.String())
+}
