@@ -23,6 +23,7 @@ var commands = map[string]command{
 	"oci-layout": {"write an image as an OCI image layout directory", runOCILayout},
 	"tarball":    {"write an image as a docker-archive tarball (docker load)", runTarball},
 	"list-layer": {"print a layer blob as one JSON line per entry", runListLayer},
+	"describe":   {"print an image digest and a table of its layers", runDescribe},
 }
 
 func main() { os.Exit(run(os.Args[1:])) }

@@ -1,0 +1,68 @@
+package image
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Describe writes a human summary of a built image: its digest and a table
+// of layers (size, media type, digest, the target that built it).
+func Describe(w io.Writer, digest string, manifest *v1.Manifest, cfg *v1.ConfigFile) {
+	fmt.Fprintf(w, "image digest: %s\n", strings.TrimSpace(digest))
+	fmt.Fprintf(w, "platform:     %s/%s%s\n", cfg.OS, cfg.Architecture, prefixed("/", cfg.Variant))
+	fmt.Fprintf(w, "\n%-3s %10s  %-12s %-19s %s\n", "#", "size", "compression", "digest", "built by")
+	var total int64
+	history := layerHistory(cfg)
+	for i, l := range manifest.Layers {
+		by := ""
+		if i < len(history) {
+			by = strings.TrimPrefix(history[i], "rules_strata image_layer ")
+		}
+		fmt.Fprintf(w, "%-3d %10s  %-12s %-19s %s\n", i+1, humanSize(l.Size), compressionOf(string(l.MediaType)), l.Digest.String()[:19], by)
+		total += l.Size
+	}
+	fmt.Fprintf(w, "%-3s %10s  (%d layers, compressed)\n", "", humanSize(total), len(manifest.Layers))
+}
+
+// layerHistory is the created_by of each history entry that has a layer.
+func layerHistory(cfg *v1.ConfigFile) []string {
+	var out []string
+	for _, h := range cfg.History {
+		if !h.EmptyLayer {
+			out = append(out, h.CreatedBy)
+		}
+	}
+	return out
+}
+
+func compressionOf(mediaType string) string {
+	switch {
+	case strings.HasSuffix(mediaType, "gzip"):
+		return "gzip"
+	case strings.HasSuffix(mediaType, "zstd"):
+		return "zstd"
+	}
+	return "none"
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,12 @@
+"""ImageInfo: one built image (manifest, config, digest and its layers)."""
+
+DOC = """An image built by `image`, usable as the `base` of another `image`."""
+
+FIELDS = dict(
+    manifest = "File: the image manifest JSON.",
+    config = "File: the image config JSON.",
+    digest = "File: the manifest digest, `sha256:<hex>`.",
+    layers = "list of LayerInfo: every layer, base layers first, in manifest order.",
+)
+
+ImageInfo = provider(doc = DOC, fields = FIELDS)

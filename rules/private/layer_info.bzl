@@ -1,0 +1,16 @@
+"""LayerInfo: one built layer, as blob plus descriptor."""
+
+DOC = """A layer built by `image_layer`.
+
+The descriptor is a small JSON file (mediaType, digest, size, diffID) written by
+the same action as the blob. Image, layout and push actions read descriptors and
+only take blobs as inputs when they need the bytes.
+"""
+
+FIELDS = dict(
+    blob = "File: the compressed layer (tar, tar.gz or tar.zst).",
+    descriptor = "File: JSON descriptor of the blob (mediaType, digest, size, diffID).",
+    label = "Label: the target that built the layer, recorded in the image history.",
+)
+
+LayerInfo = provider(doc = DOC, fields = FIELDS)

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/strata-build/rules_strata/go/image"
+)
+
+func runDescribe(args []string) error {
+	fs := newFlags("describe")
+	manifest := fs.String("manifest", "", "image manifest JSON")
+	cfg := fs.String("config", "", "image config JSON")
+	digest := fs.String("digest", "", "image digest file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := required(fs, "manifest", "config", "digest"); err != nil {
+		return err
+	}
+	d, err := os.ReadFile(*digest)
+	if err != nil {
+		return err
+	}
+	mf, err := os.Open(*manifest)
+	if err != nil {
+		return err
+	}
+	defer mf.Close()
+	m, err := v1.ParseManifest(mf)
+	if err != nil {
+		return err
+	}
+	cf, err := os.Open(*cfg)
+	if err != nil {
+		return err
+	}
+	defer cf.Close()
+	c, err := v1.ParseConfigFile(cf)
+	if err != nil {
+		return err
+	}
+	image.Describe(os.Stdout, string(d), m, c)
+	return nil
+}
