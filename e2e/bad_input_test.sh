@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Bad input gets a clear error that names the target, the offending path and
+# the fix; never a Go stack trace. Uses e2e/workspaces/bad_input, a workspace
+# that loads rules_strata through local_repository like a user's would.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+copy_workspace "$SCRATCH/repo"
+cd "$SCRATCH/repo/e2e/workspaces/bad_input"
+bz "$SCRATCH/ob" build //:ok >/dev/null 2>&1 || die "the valid target //:ok does not build"
+pass "//:ok builds through local_repository"
+
+# expect_error TARGET SUBSTRING... builds TARGET, which must fail with every
+# SUBSTRING in its output and no Go panic.
+expect_error() {
+  local target=$1 out=$SCRATCH/$(echo "$1" | tr -c "a-z_\n" _).log
+  shift
+  if bz "$SCRATCH/ob" build "$target" >"$out" 2>&1; then
+    die "$target built, but it should have failed"
+  fi
+  if grep -qE 'goroutine [0-9]+|panic:' "$out"; then
+    cat "$out" >&2
+    die "$target: a Go panic reached the user"
+  fi
+  local s
+  for s in "$@"; do
+    grep -qF -- "$s" "$out" || { cat "$out" >&2; die "$target: error lacks \"$s\""; }
+  done
+  pass "$target fails with: $(grep -m1 -E 'ERROR: ' "$out" | cut -c1-150)"
+}
+
+expect_error //:conflict "//:conflict" '"etc/app.conf"' "different content" "a.txt" "b.txt" "fix:"
+expect_error //:escape "//:escape" '"../../etc/passwd"' "escapes the image root" "fix:"
+expect_error //:missing "//:missing" "missing.txt"
+expect_error //compression:bad_compression "//compression:bad_compression" "compression" "brotli" "gzip"
+expect_error //:loop "//:loop" "symlink loop" "data/self" "fix:"
+expect_error //:bad_mode "//:bad_mode" '"/a.txt"' "octal" "fix:"
+expect_error //:bad_env "//:bad_env" '"PATH=/bin"' "env" "fix:"
+expect_error //:bad_port "//:bad_port" '"http"' "exposed_ports" "fix:"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every test: lint, Go unit tests (against real in-process parts), and the
+# end-to-end suites in e2e/ that run real Bazel 4.2.3 and real image readers.
+# Installs what is missing first. Prints "tests: N passed, N failed" last.
+#   scripts/test.sh            everything
+#   scripts/test.sh e2e/x.sh   only the named e2e suites (after lint and go test)
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_apt_packages
+ensure_go_tools
+
+passed=0
+failed=0
+failures=()
+suite() {
+  local name=$1
+  shift
+  log "$name"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "-- ok: $name ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "-- FAILED: $name ($((SECONDS - start)) s)"
+  fi
+}
+
+suite lint scripts/lint.sh
+suite "go test" go test -count=1 ./...
+if [ $# -gt 0 ]; then e2e=("$@"); else e2e=(e2e/*_test.sh); fi
+for t in "${e2e[@]}"; do
+  suite "$t" bash "$t"
+done
+
+echo
+[ $failed -eq 0 ] || printf 'failed suite: %s\n' "${failures[@]}"
+echo "tests: $passed passed, $failed failed"
+[ $failed -eq 0 ]
