@@ -6,12 +6,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-TARGET=//examples/hello:image
+TARGET="//examples/hello:image //examples/hello:debug"
 OUT=bazel-bin/examples/hello
 
 # fingerprint prints one line per output that must be identical.
 fingerprint() {
   echo "digest $(cat $OUT/image.digest)"
+  echo "debug digest $(cat $OUT/debug.digest)"
   for d in $OUT/*_layer.descriptor.json; do echo "$(basename "$d") $(sha256sum < "$d" | cut -c1-64)"; done
   for f in $OUT/*_layer.tar.gz $OUT/image.tar $OUT/image.config.json $OUT/image.manifest.json $OUT/image.oci/index.json; do
     echo "$(basename "$f") $(sha256sum < "$f" | cut -c1-64)"
