@@ -44,7 +44,7 @@ func TestBaseInheritance(t *testing.T) {
 	base, err := image.Build(image.Spec{
 		Target: "//:base", Layers: []string{layerDesc(t, dir, "a")}, LayerTargets: []string{"//:a"},
 		Entrypoint: []string{"/bin/server"}, Cmd: []string{"--port=80"},
-		Env:        map[string]string{"PATH": "/bin", "LANG": "C"}, Workdir: "/srv", Architecture: "arm64", Variant: "v8",
+		Env: map[string]string{"PATH": "/bin", "LANG": "C"}, Workdir: "/srv", Architecture: "arm64", Variant: "v8",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,166 @@
+// Package ruledocs reads rule definitions from .bzl files (with buildtools'
+// Starlark parser) and renders their attributes as Markdown, so docs/ is
+// generated from the `doc =` strings beside each attribute and cannot drift.
+package ruledocs
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/bazelbuild/buildtools/build"
+)
+
+// Attr is one public attribute of a rule.
+type Attr struct {
+	Name, Kind, Default, Doc string
+	Mandatory                bool
+}
+
+// Rule is a `NAME = rule(...)` definition.
+type Rule struct {
+	Name, Doc string
+	Attrs     []Attr
+}
+
+// ParseFile returns the rules defined in a .bzl file.
+func ParseFile(path string) ([]Rule, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := build.ParseBzl(path, data)
+	if err != nil {
+		return nil, err
+	}
+	globals := map[string]build.Expr{}
+	for _, stmt := range f.Stmt {
+		if a, ok := stmt.(*build.AssignExpr); ok {
+			if id, ok := a.LHS.(*build.Ident); ok {
+				globals[id.Name] = a.RHS
+			}
+		}
+	}
+	var rules []Rule
+	for name, rhs := range globals {
+		call, ok := rhs.(*build.CallExpr)
+		if !ok || !isIdent(call.X, "rule") {
+			continue
+		}
+		r := Rule{Name: name, Doc: str(kwarg(call, "doc"))}
+		attrs := kwarg(call, "attrs")
+		if id, ok := attrs.(*build.Ident); ok {
+			attrs = globals[id.Name]
+		}
+		dict, ok := attrs.(*build.DictExpr)
+		if !ok {
+			return nil, fmt.Errorf("%s: rule %s: attrs must be a dict literal or a global holding one", path, name)
+		}
+		for _, kv := range dict.List {
+			a, err := parseAttr(kv)
+			if err != nil {
+				return nil, fmt.Errorf("%s: rule %s: %w", path, name, err)
+			}
+			if !strings.HasPrefix(a.Name, "_") {
+				r.Attrs = append(r.Attrs, a)
+			}
+		}
+		sort.Slice(r.Attrs, func(i, j int) bool { return r.Attrs[i].Name < r.Attrs[j].Name })
+		rules = append(rules, r)
+	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
+	return rules, nil
+}
+
+func parseAttr(kv *build.KeyValueExpr) (Attr, error) {
+	name := str(kv.Key)
+	call, ok := kv.Value.(*build.CallExpr)
+	if !ok {
+		return Attr{}, fmt.Errorf("attribute %q is not an attr.*() call", name)
+	}
+	dot, ok := call.X.(*build.DotExpr)
+	if !ok {
+		return Attr{}, fmt.Errorf("attribute %q is not an attr.*() call", name)
+	}
+	a := Attr{Name: name, Kind: dot.Name, Doc: str(kwarg(call, "doc"))}
+	if !strings.HasPrefix(name, "_") && a.Doc == "" {
+		return a, fmt.Errorf("attribute %q has no doc", name)
+	}
+	if d := kwarg(call, "default"); d != nil {
+		a.Default = build.FormatString(d)
+	} else {
+		a.Default = zero(a.Kind)
+	}
+	if m, ok := kwarg(call, "mandatory").(*build.Ident); ok && m.Name == "True" {
+		a.Mandatory = true
+	}
+	return a, nil
+}
+
+func zero(kind string) string {
+	switch {
+	case kind == "string":
+		return `""`
+	case kind == "int":
+		return "0"
+	case kind == "bool":
+		return "False"
+	case strings.HasSuffix(kind, "_list"):
+		return "[]"
+	case strings.HasSuffix(kind, "_dict"):
+		return "{}"
+	}
+	return "None"
+}
+
+func kwarg(call *build.CallExpr, name string) build.Expr {
+	for _, arg := range call.List {
+		if a, ok := arg.(*build.AssignExpr); ok && isIdent(a.LHS, name) {
+			return a.RHS
+		}
+	}
+	return nil
+}
+
+func isIdent(e build.Expr, name string) bool {
+	id, ok := e.(*build.Ident)
+	return ok && id.Name == name
+}
+
+func str(e build.Expr) string {
+	if s, ok := e.(*build.StringExpr); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// Markdown renders r's attribute table.
+func (r Rule) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| Attribute | Type | Default | Description |\n|---|---|---|---|\n")
+	for _, a := range r.Attrs {
+		def := "`" + a.Default + "`"
+		if a.Mandatory {
+			def = "required"
+		}
+		doc := strings.ReplaceAll(strings.ReplaceAll(a.Doc, "|", `\|`), "\n", " ")
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", a.Name, a.Kind, def, doc)
+	}
+	return b.String()
+}
+
+// Begin and End delimit the generated part of a docs/<rule>.md file.
+const (
+	Begin = "<!-- BEGIN GENERATED ATTRIBUTES: edit the doc strings in rules/private, then run `go run ./tools/docgen` -->\n"
+	End   = "<!-- END GENERATED ATTRIBUTES -->\n"
+)
+
+// Splice replaces the generated part of doc with r's attribute table.
+func Splice(doc string, r Rule) (string, error) {
+	i, j := strings.Index(doc, Begin), strings.Index(doc, End)
+	if i < 0 || j < i {
+		return "", fmt.Errorf("no generated-attributes markers")
+	}
+	return doc[:i+len(Begin)] + r.Markdown() + doc[j:], nil
+}
