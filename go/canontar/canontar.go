@@ -79,6 +79,9 @@ func Sort(entries []Entry) ([]Entry, error) {
 func Write(w io.Writer, entries []Entry, mtime time.Time) error {
 	tw := tar.NewWriter(w)
 	mtime = time.Unix(mtime.Unix(), 0)
+	// One copy buffer for the whole stream: io.Copy would allocate 32 KiB
+	// per file, which dominates layers of many small files.
+	buf := make([]byte, 256<<10)
 	for _, e := range entries {
 		hdr := &tar.Header{
 			Typeflag: byte(e.Type),
@@ -102,7 +105,7 @@ func Write(w io.Writer, entries []Entry, mtime time.Time) error {
 			return fmt.Errorf("canontar: %s: %w", e.Path, err)
 		}
 		if e.Type == Regular && e.Size > 0 {
-			if err := copyContent(tw, e); err != nil {
+			if err := copyContent(tw, e, buf); err != nil {
 				return err
 			}
 		}
@@ -111,13 +114,13 @@ func Write(w io.Writer, entries []Entry, mtime time.Time) error {
 	return tw.Close()
 }
 
-func copyContent(tw *tar.Writer, e Entry) error {
+func copyContent(tw *tar.Writer, e Entry, buf []byte) error {
 	rc, err := e.Open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	n, err := io.Copy(tw, io.LimitReader(rc, e.Size))
+	n, err := io.CopyBuffer(tw, io.LimitReader(rc, e.Size), buf)
 	if err != nil {
 		return fmt.Errorf("canontar: reading %s: %w", e.Path, err)
 	}
