@@ -174,6 +174,12 @@ func (t *tree) addSource(f File, fileMode int64) error {
 		return t.userErr(dst, "source "+origin+" cannot be read: "+errText(err),
 			"check that the file exists and is listed in the rule's inputs")
 	}
+	if fileMode < 0 && f.Executable != nil {
+		fileMode = 0o644
+		if *f.Executable {
+			fileMode = 0o755
+		}
+	}
 	if !info.IsDir() {
 		return t.add(fileNode(f.Src, dst, origin, info, fileMode))
 	}
@@ -298,11 +304,18 @@ func (t *tree) lookup(p, attr string) (*node, error) {
 	return n, nil
 }
 
-// entries returns the collected entries in canonical order.
+// entries returns the collected entries in canonical order. Parent
+// directories nobody declared get dir_mode and owner 0:0 (a uid default for
+// the layer's files must not take over /usr or /etc).
 func (t *tree) entries() ([]canontar.Entry, error) {
 	es := make([]canontar.Entry, 0, len(t.nodes))
-	for _, n := range t.nodes {
+	parents := map[string]bool{}
+	for p, n := range t.nodes {
 		es = append(es, n.Entry)
+		for dir := path.Dir(p); dir != "." && t.nodes[dir] == nil && !parents[dir]; dir = path.Dir(dir) {
+			parents[dir] = true
+			es = append(es, canontar.Entry{Path: dir, Type: canontar.Dir, Mode: t.dirMode})
+		}
 	}
 	sorted, err := canontar.Sort(es)
 	if err != nil {

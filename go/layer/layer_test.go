@@ -230,3 +230,26 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("identical duplicates rejected: %v", err)
 	}
 }
+
+// TestModeRules: dir_mode covers implicit parents, and Starlark's executable
+// hint (for generated files, whose bits Bazel always sets to 0555) wins over
+// the execute bit.
+func TestModeRules(t *testing.T) {
+	dir := t.TempDir()
+	generated := write(t, filepath.Join(dir, "gen.conf"), "x", 0o555)
+	tool := write(t, filepath.Join(dir, "tool"), "y", 0o555)
+	no, yes := false, true
+	_, got := build(t, layer.Spec{Target: "//t", Compression: "none", DirMode: "0750", UID: 7, Files: []layer.File{
+		{Src: generated, Dst: "/etc/app/gen.conf", Executable: &no},
+		{Src: tool, Dst: "/usr/bin/tool", Executable: &yes},
+	}})
+	for _, line := range []string{
+		`{"path":"etc/","type":"dir","mode":"0750","uid":0,"gid":0,`,
+		`{"path":"etc/app/gen.conf","type":"file","mode":"0644","uid":7,`,
+		`{"path":"usr/bin/tool","type":"file","mode":"0755","uid":7,`,
+	} {
+		if !strings.Contains(got, line) {
+			t.Errorf("listing lacks %s\n%s", line, got)
+		}
+	}
+}

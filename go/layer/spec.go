@@ -34,6 +34,11 @@ type File struct {
 	Dst string `json:"dst"`
 	// Label is the attribute value the file came from, for error messages.
 	Label string `json:"label,omitempty"`
+	// Executable says whether the file is a program (mode 0755) or not
+	// (0644). Starlark sets it for generated files, whose permission bits
+	// Bazel always sets to 0555; nil means "use the source file's owner
+	// execute bit", which is reliable for checked-in files.
+	Executable *bool `json:"executable"`
 }
 
 // Symlink is a symbolic link at Path pointing at Target (verbatim).

@@ -26,6 +26,12 @@ def _runfiles_path(ctx, f):
         return f.short_path[3:]
     return _join(ctx.workspace_name, f.short_path)
 
+def _executable(target, f):
+    """None for source files (their execute bit is reliable), else a bool."""
+    if f.is_source:
+        return None
+    return f == target[DefaultInfo].files_to_run.executable
+
 def _binary_entries(ctx, target, dst):
     """The executable of target at dst, and its runfiles tree beside it.
 
@@ -38,17 +44,19 @@ def _binary_entries(ctx, target, dst):
         fail("%s: binaries: %s is not executable; list it in srcs or files instead" % (ctx.label, target.label))
     runfiles = info.default_runfiles
     tree = dst + ".runfiles"
-    entries = [(exe, dst)]
+    entries = [(exe, dst, True)]
     links = {}
     for f in runfiles.files.to_list():
         if f == exe:
             links[_join(tree, _runfiles_path(ctx, f))] = "/" + dst.lstrip("/")
         else:
-            entries.append((f, _join(tree, _runfiles_path(ctx, f))))
+            # A runfile may be another program, so generated ones keep their
+            # (always executable) bits: None.
+            entries.append((f, _join(tree, _runfiles_path(ctx, f)), None))
     for link in runfiles.symlinks.to_list():
-        entries.append((link.target_file, _join(tree, ctx.workspace_name, link.path)))
+        entries.append((link.target_file, _join(tree, ctx.workspace_name, link.path), None))
     for link in runfiles.root_symlinks.to_list():
-        entries.append((link.target_file, _join(tree, link.path)))
+        entries.append((link.target_file, _join(tree, link.path), None))
     return entries, links, runfiles.files
 
 def _image_layer_impl(ctx):
@@ -56,14 +64,19 @@ def _image_layer_impl(ctx):
     blob = ctx.actions.declare_file(ctx.label.name + _EXTENSIONS[ctx.attr.compression])
     descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
 
-    mapped = []  # (File, destination, attribute label)
+    # (File, destination, label for errors, executable: True/False/None).
+    # Bazel sets every generated file to 0555, so only for source files can
+    # the strata tool trust the execute bit (None); for generated files the
+    # rule knows whether the file is a target's executable.
+    mapped = []
     transitive = []
-    for f in ctx.files.srcs:
-        mapped.append((f, _join(pkg, f.basename), label_str(f.owner)))
+    for target in ctx.attr.srcs:
+        for f in target.files.to_list():
+            mapped.append((f, _join(pkg, f.basename), label_str(target.label), _executable(target, f)))
     for target, dst in ctx.attr.files.items():
         files = target.files.to_list()
         if len(files) == 1 and not dst.endswith("/"):
-            mapped.append((files[0], _join(pkg, dst), label_str(target.label)))
+            mapped.append((files[0], _join(pkg, dst), label_str(target.label), _executable(target, files[0])))
             continue
         if not dst.endswith("/"):
             fail("%s: files: %s gives %d files, so its destination %r must be a directory ending in \"/\"" % (
@@ -73,13 +86,13 @@ def _image_layer_impl(ctx):
                 dst,
             ))
         for f in files:
-            mapped.append((f, _join(pkg, dst, f.basename), label_str(target.label)))
+            mapped.append((f, _join(pkg, dst, f.basename), label_str(target.label), _executable(target, f)))
     symlinks = {_join(pkg, p): t for p, t in ctx.attr.symlinks.items()}
     for target, dst in ctx.attr.binaries.items():
         entries, links, runfiles = _binary_entries(ctx, target, _join(pkg, dst))
         transitive.append(runfiles)
-        for f, d in entries:
-            mapped.append((f, d, label_str(target.label)))
+        for f, d, executable in entries:
+            mapped.append((f, d, label_str(target.label), executable))
         symlinks.update(links)
 
     spec = {
@@ -87,7 +100,10 @@ def _image_layer_impl(ctx):
         "dir_mode": ctx.attr.dir_mode,
         "empty_dirs": [_join(pkg, d) for d in ctx.attr.empty_dirs],
         "file_mode": ctx.attr.mode,
-        "files": [{"dst": d, "label": label, "src": f.path} for f, d, label in mapped],
+        "files": [
+            {"dst": d, "executable": executable, "label": label, "src": f.path}
+            for f, d, label, executable in mapped
+        ],
         "gid": ctx.attr.gid,
         "modes": {_join(pkg, p): m for p, m in ctx.attr.modes.items()},
         "mtime": ctx.attr.mtime,
@@ -124,7 +140,7 @@ ATTRS = {
         values = ["gzip", "zstd", "none"],
     ),
     "dir_mode": attr.string(
-        doc = "Mode of directories: declared ones, copied ones and implicit parents. Octal string.",
+        doc = "Mode of directories: declared ones, copied ones and implicit parents (which are owned by 0:0). Octal string.",
         default = "0755",
     ),
     "empty_dirs": attr.string_list(
@@ -139,7 +155,7 @@ ATTRS = {
         default = 0,
     ),
     "mode": attr.string(
-        doc = "Mode of every file. Empty (the default) means `0755` if the source file is executable and `0644` otherwise.",
+        doc = "Mode of every file. Empty (the default): `0755` for programs, `0644` for the rest. A checked-in file is a program if its owner execute bit is set; a generated file (Bazel makes them all 0555) if it is its target's executable. Generated runfiles keep `0755`.",
         default = "",
     ),
     "modes": attr.string_dict(
