@@ -23,16 +23,18 @@ import (
 type Image struct {
 	rawManifest, rawConfig []byte
 	manifest               *v1.Manifest
-	blobs                  map[v1.Hash]string // layer digest -> blob path
+	blobs                  map[v1.Hash]string // layer digest -> blob path ("" if not downloaded)
+	sources                map[v1.Hash]string // layer digest -> repository holding it, for pulled layers
 }
 
 // Load reads the manifest and config and pairs each layer descriptor file with
-// its blob path. Every layer in the manifest must have a blob.
+// its blob path. A blob path may be "" for a layer pulled shallowly from a
+// registry, whose descriptor names its source repository instead.
 func Load(manifestPath, configPath string, descriptors, blobs []string) (*Image, error) {
 	if len(descriptors) != len(blobs) {
 		return nil, fmt.Errorf("blobimage: %d descriptors but %d blobs", len(descriptors), len(blobs))
 	}
-	img := &Image{blobs: map[v1.Hash]string{}}
+	img := &Image{blobs: map[v1.Hash]string{}, sources: map[v1.Hash]string{}}
 	var err error
 	if img.rawManifest, err = os.ReadFile(manifestPath); err != nil {
 		return nil, err
@@ -49,14 +51,34 @@ func Load(manifestPath, configPath string, descriptors, blobs []string) (*Image,
 			return nil, err
 		}
 		img.blobs[d.Digest] = blobs[i]
+		if d.Source != "" {
+			img.sources[d.Digest] = d.Source
+		}
 	}
 	for _, l := range img.manifest.Layers {
-		if _, ok := img.blobs[l.Digest]; !ok {
-			return nil, fmt.Errorf("blobimage: no blob for layer %s", l.Digest)
+		if img.blobs[l.Digest] == "" && img.sources[l.Digest] == "" {
+			return nil, fmt.Errorf("blobimage: no blob and no source for layer %s", l.Digest)
 		}
 	}
 	return img, nil
 }
+
+// RequireBlobs fails unless every layer has a local blob; writers of
+// tarballs and layouts need the bytes, push does not.
+func (img *Image) RequireBlobs() error {
+	for _, l := range img.manifest.Layers {
+		if img.blobs[l.Digest] == "" {
+			return fmt.Errorf("layer %s of the base image %s was not downloaded: set download_layers = True on its image_pull to build tarball and OCI layout outputs", l.Digest, img.sources[l.Digest])
+		}
+	}
+	return nil
+}
+
+// Source is the repository a pulled layer can be fetched from ("" for local layers).
+func (img *Image) Source(h v1.Hash) string { return img.sources[h] }
+
+// RawManifest is the manifest blob.
+func (img *Image) RawManifest() []byte { return img.rawManifest }
 
 // V1 returns the image as a go-containerregistry v1.Image.
 func (img *Image) V1() (v1.Image, error) { return partial.CompressedToImage(core{img}) }

@@ -20,6 +20,10 @@ type Layer struct {
 	Size        int64             `json:"size"`
 	DiffID      v1.Hash           `json:"diffID"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// Source is the repository ("host/name") a pulled base layer lives in.
+	// Such a layer may have no local blob: push mounts or streams it from
+	// there instead.
+	Source string `json:"source,omitempty"`
 }
 
 // OCI returns the descriptor as it appears in an image manifest.

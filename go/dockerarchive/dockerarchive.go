@@ -22,6 +22,9 @@ import (
 
 // Write writes img to w, tagged with repoTags ("repo:tag" each; may be empty).
 func Write(w io.Writer, img *blobimage.Image, repoTags []string) error {
+	if err := img.RequireBlobs(); err != nil {
+		return err
+	}
 	tags := make([]string, 0, len(repoTags))
 	for _, t := range repoTags {
 		tag, err := name.NewTag(t)

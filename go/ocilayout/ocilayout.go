@@ -17,6 +17,9 @@ const RefNameAnnotation = "org.opencontainers.image.ref.name"
 
 // Write creates dir (which must not exist or be empty) holding img, named tag.
 func Write(dir string, img *blobimage.Image, tag string) error {
+	if err := img.RequireBlobs(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

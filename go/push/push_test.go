@@ -1,0 +1,321 @@
+package push_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient"
+)
+
+var fastRetry = regclient.Retry{Attempts: 8, BaseDelay: time.Millisecond, MaxDelay: 50 * time.Millisecond, Timeout: 300 * time.Millisecond}
+
+// onDisk writes a random image the way Bazel outputs look (manifest, config,
+// descriptor + blob per layer) and loads it.
+func onDisk(t *testing.T, layers int) (*blobimage.Image, v1.Hash) {
+	t.Helper()
+	img, err := random.Image(2048, int64(layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	raw, _ := img.RawManifest()
+	cfg, _ := img.RawConfigFile()
+	os.WriteFile(filepath.Join(dir, "manifest.json"), raw, 0o644)
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	ls, _ := img.Layers()
+	var descs, blobs []string
+	for i, l := range ls {
+		d, _ := l.Digest()
+		diff, _ := l.DiffID()
+		size, _ := l.Size()
+		mt, _ := l.MediaType()
+		rc, _ := l.Compressed()
+		var buf bytes.Buffer
+		buf.ReadFrom(rc)
+		blob := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
+		desc := filepath.Join(dir, fmt.Sprintf("l%d.json", i))
+		os.WriteFile(blob, buf.Bytes(), 0o644)
+		descriptor.Write(desc, descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff})
+		descs, blobs = append(descs, desc), append(blobs, blob)
+	}
+	bi, err := blobimage.Load(filepath.Join(dir, "manifest.json"), filepath.Join(dir, "config.json"), descs, blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, _ := img.Digest()
+	return bi, digest
+}
+
+// counter records the requests a registry sees.
+type counter struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (c *counter) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.reqs = append(c.reqs, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+		c.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (c *counter) count(method, pathPart string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, r := range c.reqs {
+		if strings.HasPrefix(r, method+" ") && strings.Contains(r, pathPart) {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *counter) reset() { c.mu.Lock(); c.reqs = nil; c.mu.Unlock() }
+
+func repo(t *testing.T, srv *httptest.Server, path string) name.Repository {
+	r, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func verify(t *testing.T, ref name.Reference, want v1.Hash) {
+	t.Helper()
+	img, err := remote.Image(ref)
+	if err != nil {
+		t.Fatalf("%s: %v", ref, err)
+	}
+	if d, _ := img.Digest(); d != want {
+		t.Fatalf("%s has digest %s, want %s", ref, d, want)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatalf("%s: invalid content: %v", ref, err)
+	}
+}
+
+func TestPushThenRepushUploadsNothing(t *testing.T) {
+	var c counter
+	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	defer srv.Close()
+	img, digest := onDisk(t, 3)
+	targets := []push.Target{
+		{Repository: repo(t, srv, "org-a/app"), Tags: []string{"v1", "pr-7-abc1234"}},
+		{Repository: repo(t, srv, "org-b/app"), Tags: []string{"v1"}},
+	}
+	res, err := push.Push(context.Background(), img, digest, targets, push.Options{Retry: fastRetry, Jobs: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify(t, targets[0].Repository.Tag("pr-7-abc1234"), digest)
+	verify(t, targets[1].Repository.Tag("v1"), digest)
+	if res[0].Uploaded != 3 || res[1].Uploaded != 0 {
+		t.Errorf("layer uploads: org-a %d, org-b %d; want 3 and 0 (org-b mounts from org-a)", res[0].Uploaded, res[1].Uploaded)
+	}
+	// (This in-process registry shares blobs across repositories, so org-b
+	// finds them by HEAD; e2e/push_test.sh checks real cross-repo mounts.)
+	if got := c.count("PATCH", "/v2/org-b/") + c.count("PUT", "/v2/org-b/app/blobs/"); got != 0 {
+		t.Errorf("org-b: %d blob uploads, want 0", got)
+	}
+
+	c.reset()
+	res, err = push.Push(context.Background(), img, digest, targets, push.Options{Retry: fastRetry, Jobs: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if !r.UpToDate || r.Uploaded != 0 || len(r.TagsMoved) != 0 {
+			t.Errorf("re-push of %s: %+v; want up to date, nothing uploaded or tagged", r.Reference, r)
+		}
+	}
+	if n := c.count("POST", "") + c.count("PATCH", "") + c.count("PUT", ""); n != 0 {
+		t.Errorf("re-push wrote %d times: %q", n, c.reqs)
+	}
+	if n := c.count("HEAD", "/manifests/sha256:"); n != 2 {
+		t.Errorf("re-push made %d manifest checks by digest, want one per repository (2)", n)
+	}
+}
+
+func TestDryRunListsMissingBlobs(t *testing.T) {
+	var c counter
+	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	defer srv.Close()
+	img, digest := onDisk(t, 2)
+	res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "x"), Tags: []string{"t"}}},
+		push.Options{Retry: fastRetry, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res[0].WouldWrite) != 3 {
+		t.Errorf("dry run lists %d blobs, want 3 (config + 2 layers)", len(res[0].WouldWrite))
+	}
+	if n := c.count("POST", "") + c.count("PUT", ""); n != 0 {
+		t.Errorf("dry run wrote to the registry %d times", n)
+	}
+}
+
+// faulty injects failures before the registry sees a request: connection
+// resets, 500/503, 429 with Retry-After, and stalls longer than the client's
+// timeout. Rate is the share of requests that fail.
+type faulty struct {
+	next  http.Handler
+	rate  float64
+	mu    sync.Mutex
+	rng   *rand.Rand
+	fired atomic.Int64
+	only  func(*http.Request) bool // restrict faults to these requests
+}
+
+func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	roll, kind := f.rng.Float64(), f.rng.IntN(5)
+	f.mu.Unlock()
+	if roll >= f.rate || (f.only != nil && !f.only(r)) {
+		f.next.ServeHTTP(w, r)
+		return
+	}
+	f.fired.Add(1)
+	switch kind {
+	case 0: // connection reset
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	case 1:
+		http.Error(w, "injected", http.StatusInternalServerError)
+	case 2:
+		http.Error(w, "injected", http.StatusServiceUnavailable)
+	case 3:
+		w.Header().Set("Retry-After", "0")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	case 4: // stall until the client gives up
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+func TestFiftyPushesThroughFaults(t *testing.T) {
+	reg := httptest.NewServer(registry.New(quiet))
+	defer reg.Close()
+	f := &faulty{next: registry.New(quiet), rate: 0.15, rng: rand.New(rand.NewPCG(1, 2))}
+	// One registry, two doors: the faulty one for push, the direct one to verify.
+	store := registry.New(quiet)
+	f.next = store
+	proxy := httptest.NewServer(f)
+	defer proxy.Close()
+	direct := httptest.NewServer(store)
+	defer direct.Close()
+	for i := 0; i < 50; i++ {
+		img, digest := onDisk(t, 2)
+		tag := fmt.Sprintf("build-%d", i)
+		_, err := push.Push(context.Background(), img, digest,
+			[]push.Target{{Repository: repo(t, proxy, "flaky/app"), Tags: []string{tag}}}, push.Options{Retry: fastRetry, Jobs: 3})
+		if err != nil {
+			t.Fatalf("push %d failed despite retries: %v", i, err)
+		}
+		verify(t, repo(t, direct, "flaky/app").Tag(tag), digest)
+	}
+	if f.fired.Load() < 50 {
+		t.Errorf("only %d faults were injected; the test proves little", f.fired.Load())
+	}
+	t.Logf("%d faults injected over 50 pushes", f.fired.Load())
+}
+
+func TestBeyondRetryBudgetFailsWithoutTag(t *testing.T) {
+	store := registry.New(quiet)
+	f := &faulty{next: store, rate: 1, rng: rand.New(rand.NewPCG(3, 4)),
+		only: func(r *http.Request) bool {
+			return r.Method == http.MethodPatch || r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/")
+		}}
+	proxy := httptest.NewServer(f)
+	defer proxy.Close()
+	direct := httptest.NewServer(store)
+	defer direct.Close()
+	img, digest := onDisk(t, 1)
+	budget := regclient.Retry{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Timeout: 200 * time.Millisecond}
+	_, err := push.Push(context.Background(), img, digest,
+		[]push.Target{{Repository: repo(t, proxy, "down/app"), Tags: []string{"latest"}}}, push.Options{Retry: budget})
+	if err == nil {
+		t.Fatal("push succeeded although every blob upload failed")
+	}
+	if _, herr := remote.Head(repo(t, direct, "down/app").Tag("latest")); herr == nil {
+		t.Fatal("the tag points at an image whose blobs failed to upload")
+	}
+	if _, herr := remote.Head(repo(t, direct, "down/app").Digest(digest.String())); herr == nil {
+		t.Fatal("the manifest was put although its blobs failed to upload")
+	}
+}
+
+func TestCorruptBlobIsNeverCommitted(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	img, digest := onDisk(t, 1)
+	blob := img.BlobPath(img.Manifest().Layers[0].Digest)
+	b, _ := os.ReadFile(blob)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(blob, b, 0o644)
+	_, err := push.Push(context.Background(), img, digest,
+		[]push.Target{{Repository: repo(t, srv, "c/app"), Tags: []string{"latest"}}},
+		push.Options{Retry: regclient.Retry{Attempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: time.Second}})
+	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("want a corrupt-blob error, got %v", err)
+	}
+	if _, herr := remote.Head(repo(t, srv, "c/app").Tag("latest")); herr == nil {
+		t.Fatal("tag moved to an image with a corrupt blob")
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: regclient.NewTransport(nil, regclient.Retry{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Second, Timeout: 5 * time.Second})}
+	start := time.Now()
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || calls.Load() != 2 {
+		t.Fatalf("status %d after %d calls", resp.StatusCode, calls.Load())
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond {
+		t.Errorf("retried after %s, before the server's Retry-After of 1s", waited)
+	}
+}
+
+var quiet = registry.Logger(log.New(io.Discard, "", 0))
