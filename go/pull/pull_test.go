@@ -1,0 +1,179 @@
+package pull_test
+
+import (
+	"context"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/pull"
+	"github.com/strata-build/rules_strata/go/regclient"
+)
+
+var (
+	quiet   = registry.Logger(log.New(io.Discard, "", 0))
+	retry   = regclient.Retry{Attempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: 5 * time.Second}
+	amd64   = v1.Platform{OS: "linux", Architecture: "amd64"}
+	arm64v8 = v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+)
+
+func host(srv *httptest.Server) string { return strings.TrimPrefix(srv.URL, "http://") }
+
+// seed pushes a random 2-layer image to srv/base:1 and returns it.
+func seed(t *testing.T, srv *httptest.Server) (v1.Image, v1.Hash) {
+	t.Helper()
+	img, _ := random.Image(1024, 2)
+	ref, _ := name.ParseReference(host(srv) + "/base:1")
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	return img, d
+}
+
+func TestShallowAndFull(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	img, d := seed(t, srv)
+	for _, layers := range []bool{false, true} {
+		out := t.TempDir()
+		s, err := pull.Pull(context.Background(), pull.Request{Name: "base", Image: host(srv) + "/base", Digest: d.String(), Platform: amd64, Layers: layers, Out: out}, retry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Layers != 2 || s.ManifestDigest != d.String() {
+			t.Errorf("summary %+v", s)
+		}
+		raw, _ := img.RawManifest()
+		got, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+		if string(got) != string(raw) {
+			t.Error("manifest.json is not the registry's manifest byte for byte")
+		}
+		ls, _ := img.Layers()
+		for i, l := range ls {
+			desc, err := descriptor.Read(filepath.Join(out, "layer_"+string(rune('0'+i))+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := l.Digest()
+			diff, _ := l.DiffID()
+			if desc.Digest != want || desc.DiffID != diff || desc.Source != host(srv)+"/base" {
+				t.Errorf("layer %d descriptor %+v", i, desc)
+			}
+			_, statErr := os.Stat(filepath.Join(out, "blobs", "layer_"+string(rune('0'+i))))
+			if layers != (statErr == nil) {
+				t.Errorf("layers=%v but blob present=%v", layers, statErr == nil)
+			}
+		}
+	}
+}
+
+func TestIndexPicksPlatform(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	a, _ := random.Image(512, 1)
+	b, _ := random.Image(512, 1)
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: a, Descriptor: v1.Descriptor{Platform: &amd64}},
+		mutate.IndexAddendum{Add: b, Descriptor: v1.Descriptor{Platform: &arm64v8}})
+	ref, _ := name.ParseReference(host(srv) + "/multi:1")
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := idx.Digest()
+	bd, _ := b.Digest()
+	s, err := pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: arm64v8, Out: t.TempDir()}, retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ManifestDigest != bd.String() || s.Digest != id.String() {
+		t.Errorf("picked %s, want the arm64 manifest %s", s.ManifestDigest, bd)
+	}
+	_, err = pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: v1.Platform{OS: "linux", Architecture: "s390x"}, Out: t.TempDir()}, retry)
+	if err == nil || !strings.Contains(err.Error(), "linux/arm64/v8") {
+		t.Errorf("missing platform: %v", err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	_, d := seed(t, srv)
+	// A manifest that is JSON but not an image: config without digest.
+	bogus := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}`)
+	badRef, _ := name.ParseReference(host(srv) + "/junk:1")
+	if err := remote.Put(badRef, rawManifest(bogus)); err != nil {
+		t.Fatal(err)
+	}
+	bogusDigest := sha256Hex(bogus)
+	zero := "sha256:" + strings.Repeat("0", 64)
+	for name, c := range map[string]struct {
+		req  pull.Request
+		want []string
+	}{
+		"tag without digest": {pull.Request{Image: host(srv) + "/base", Tag: "1"}, []string{"not pinned", `digest = "` + d.String() + `"`}},
+		"nothing pinned":     {pull.Request{Image: host(srv) + "/base"}, []string{"no digest", "fix:"}},
+		"wrong digest":       {pull.Request{Image: host(srv) + "/base", Digest: zero}, []string{"no such repository or digest", "fix:"}},
+		"unknown repository": {pull.Request{Image: host(srv) + "/nope", Digest: d.String()}, []string{"no such repository or digest"}},
+		"malformed manifest": {pull.Request{Image: host(srv) + "/junk", Digest: bogusDigest}, []string{"malformed manifest"}},
+		"not a repository":   {pull.Request{Image: host(srv) + "/base@" + d.String(), Digest: d.String()}, []string{"not a repository name"}},
+		"bad digest":         {pull.Request{Image: host(srv) + "/base", Digest: "latest"}, []string{"sha256:<64 hex digits>"}},
+	} {
+		c.req.Name, c.req.Platform, c.req.Out = "my_base", amd64, t.TempDir()
+		_, err := pull.Pull(context.Background(), c.req, retry)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		for _, w := range append(c.want, `image_pull(name = "my_base")`) {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error lacks %q:\n%v", name, w, err)
+			}
+		}
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	reg := registry.New(quiet)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv(regclient.EnvUsername, "ci")
+	t.Setenv(regclient.EnvPassword, "s3cret")
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	img, _ := random.Image(256, 1)
+	ref, _ := name.ParseReference(host(srv) + "/private:1")
+	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(regclient.Keychain())); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	req := pull.Request{Name: "private", Image: host(srv) + "/private", Digest: d.String(), Platform: amd64, Out: t.TempDir()}
+	if _, err := pull.Pull(context.Background(), req, retry); err != nil {
+		t.Fatalf("with credentials: %v", err)
+	}
+	t.Setenv(regclient.EnvPassword, "wrong")
+	_, err := pull.Pull(context.Background(), req, retry)
+	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("wrong password: want a refusal that does not echo the secret, got %v", err)
+	}
+}

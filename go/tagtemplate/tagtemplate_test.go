@@ -1,0 +1,60 @@
+package tagtemplate_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/strata-build/rules_strata/go/tagtemplate"
+)
+
+var legal = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`) // OCI distribution spec
+
+func TestExpand(t *testing.T) {
+	vars := map[string]string{"PR_NUMBER": "42", "SHORT_SHA": "abc1234", "BRANCH": "Feature/JIRA-12__New Login!!"}
+	long := strings.Repeat("very-long-branch-name/", 10)
+	for _, c := range []struct{ template, want string }{
+		{"pr-{PR_NUMBER}-{SHORT_SHA}", "pr-42-abc1234"},
+		{"{BRANCH}", "feature-jira-12__new-login"},
+		{"{BRANCH}-{SHORT_SHA}", "feature-jira-12__new-login-abc1234"},
+		{"latest", "latest"},
+		{"--.Weird//Tag--", "weird-tag"},
+	} {
+		got, err := tagtemplate.Expand(c.template, vars)
+		if err != nil || got != c.want {
+			t.Errorf("Expand(%q) = %q, %v; want %q", c.template, got, err, c.want)
+		}
+	}
+	vars["BRANCH"] = long
+	got, err := tagtemplate.Expand("{BRANCH}-{SHORT_SHA}", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) > tagtemplate.MaxLen || !strings.HasSuffix(got, "-abc1234") || !legal.MatchString(got) || strings.Contains(got, "--") {
+		t.Errorf("long branch tag %q (%d chars): want <= 128, legal, ending in -abc1234", got, len(got))
+	}
+}
+
+func TestMissingVariableSaysHowToFix(t *testing.T) {
+	_, err := tagtemplate.Expand("pr-{PR_NUMBER}", map[string]string{})
+	if err == nil || !strings.Contains(err.Error(), "PR_NUMBER") || !strings.Contains(err.Error(), "--stamp") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestReadStatus(t *testing.T) {
+	dir := t.TempDir()
+	stable := filepath.Join(dir, "stable-status.txt")
+	volatile := filepath.Join(dir, "volatile-status.txt")
+	os.WriteFile(stable, []byte("STABLE_BRANCH main\nBUILD_USER ci\n"), 0o644)
+	os.WriteFile(volatile, []byte("BUILD_TIMESTAMP 1700000000\nSHORT_SHA abc1234\n"), 0o644)
+	vars, err := tagtemplate.ReadStatus(stable, volatile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vars["STABLE_BRANCH"] != "main" || vars["SHORT_SHA"] != "abc1234" {
+		t.Fatalf("vars = %v", vars)
+	}
+}
