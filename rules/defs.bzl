@@ -1,15 +1,23 @@
 """Public API of rules_strata.
 
-All public rules and providers are re-exported here; anything loaded from
-rules/private/ is an implementation detail and may change without notice.
+All public rules, macros and providers are re-exported here; anything loaded
+from rules/private/ is an implementation detail and may change without notice.
 """
 
-load("//rules/private:image.bzl", _image = "image")
+load("//rules/private:image.bzl", _image_rule = "image_rule")
 load("//rules/private:image_info.bzl", _ImageInfo = "ImageInfo")
+load("//rules/private:image_macro.bzl", _image = "image")
+load("//rules/private:image_pull.bzl", _image_pull = "image_pull")
 load("//rules/private:layer.bzl", _image_layer = "image_layer")
 load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
+load("//rules/private:load.bzl", _image_load = "image_load")
+load("//rules/private:push.bzl", _image_push = "image_push")
 
 image = _image
+image_rule = _image_rule
 image_layer = _image_layer
+image_push = _image_push
+image_load = _image_load
+image_pull = _image_pull
 ImageInfo = _ImageInfo
 LayerInfo = _LayerInfo

@@ -15,6 +15,7 @@ ensure_apt_packages() {
   command -v skopeo >/dev/null || missing+=(skopeo)
   command -v umoci >/dev/null || missing+=(umoci)
   command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages)"
   local sudo=""
@@ -47,4 +48,82 @@ strata_bin() { echo "$(bazel info output_base 2>/dev/null)/external/strata_tool/
 copy_workspace() {
   mkdir -p "$1"
   (cd "$ROOT" && git ls-files -z -co --exclude-standard | xargs -0 cp -P --parents -t "$1")
+}
+
+# The local registry the examples pull from and push to. Its address is fixed
+# because //examples/on_base pins its base there (see WORKSPACE).
+EXAMPLE_REGISTRY=127.0.0.1:15000
+
+# registry_up HOST:PORT: true if a registry answers there (200, or 401 with auth).
+registry_up() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://$1/v2/" 2>/dev/null) || return 1
+  [ "$code" = 200 ] || [ "$code" = 401 ]
+}
+
+# start_registry DIR PORT [HTPASSWD_FILE]: runs Debian's docker-registry (the
+# CNCF distribution registry) on 127.0.0.1:PORT with storage and an access log
+# in DIR, optionally with htpasswd auth; waits until it answers.
+start_registry() {
+  local dir=$1 port=$2 htpasswd=${3:-}
+  mkdir -p "$dir/data"
+  cat > "$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YAML
+  if [ -n "$htpasswd" ]; then
+    printf 'auth:\n  htpasswd:\n    realm: strata-test\n    path: %s\n' "$htpasswd" >> "$dir/config.yml"
+  fi
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  echo $! > "$dir/pid"
+  local i
+  for i in $(seq 1 100); do
+    registry_up "127.0.0.1:$port" && return 0
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { cat "$dir/registry.log" >&2; die "docker-registry on port $port exited"; }
+    sleep 0.1
+  done
+  die "docker-registry on port $port did not answer within 10 s"
+}
+
+stop_registry() { [ -f "$1/pid" ] && kill "$(cat "$1/pid")" 2>/dev/null; rm -f "$1/pid"; }
+
+# free_port prints a TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 20000))
+    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  die "no free port found"
+}
+
+# ensure_example_registry starts the example registry unless one answers
+# already; it keeps running after the script so you can look at what it holds.
+ensure_example_registry() {
+  registry_up "$EXAMPLE_REGISTRY" && return 0
+  log "starting docker-registry on $EXAMPLE_REGISTRY (data in $ROOT/.cache/registry)"
+  start_registry "$ROOT/.cache/registry" "${EXAMPLE_REGISTRY##*:}"
+}
+
+# seed_example_base pushes //examples/base:base to the example registry with
+# crane, and checks it lands under the digest WORKSPACE pins.
+seed_example_base() {
+  (cd "$ROOT" && bazel build //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1) ||
+    die "bazel build //examples/base:base failed"
+  local want pinned
+  want=$(cat "$ROOT/bazel-bin/examples/base/base.digest")
+  pinned=$(sed -n 's/^ *digest = "\(sha256:[0-9a-f]*\)",  # strata_example_base$/\1/p' "$ROOT/WORKSPACE")
+  [ "$want" = "$pinned" ] || die "//examples/base:base has digest $want but WORKSPACE pins $pinned for strata_example_base (fix: update WORKSPACE)"
+  crane push "$ROOT/bazel-bin/examples/base/base.oci" "$EXAMPLE_REGISTRY/strata/base:1" >/dev/null 2>&1 ||
+    die "crane push of the example base to $EXAMPLE_REGISTRY failed"
 }

@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build //examples/hello:image with
-# Bazel, and print its digest and a table of its layers.
+# The main job: install what is missing, start a local registry, build
+# //examples/hello:image with Bazel, print its digest and layers, and push it
+# with `bazel run`. Then build //examples/on_base:image on a base pulled from
+# that registry by digest, and push it too (its base layer is mounted, not
+# uploaded).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_apt_packages
+ensure_go_tools
+ensure_example_registry
+seed_example_base
 
 log "bazel build //examples/hello:image"
 bazel build //examples/hello:image --output_groups=+oci_layout,+tarball
-
 out=bazel-bin/examples/hello
 log "built //examples/hello:image"
 "$(strata_bin)" describe --digest $out/image.digest --manifest $out/image.manifest.json --config $out/image.config.json
+
+log "bazel run //examples/hello:image.push (to the local registry)"
+bazel run //examples/hello:image.push -- --repository "$EXAMPLE_REGISTRY/strata/hello" --tag latest --refs-out "$ROOT/.cache/pushed.txt"
+
+log "bazel run //examples/on_base:image.push (base pulled by digest from $EXAMPLE_REGISTRY/strata/base)"
+bazel run //examples/on_base:image.push -- --refs-out "$ROOT/.cache/pushed-on-base.txt"
+
 cat <<MSG
 
-outputs:
+pushed:
+  $(cat "$ROOT/.cache/pushed.txt")
+  $(cat "$ROOT/.cache/pushed-on-base.txt")
+
+outputs of //examples/hello:image:
   $out/image.digest          manifest digest
   $out/image.manifest.json   OCI manifest
   $out/image.config.json     OCI config
   $out/image.oci/            OCI image layout (skopeo, umoci, crane)
-  $out/image.tar             docker-archive (docker load -i ...)
+  $out/image.tar             docker-archive (docker load -i ..., or bazel run //examples/hello:image.load)
+
+The registry at $EXAMPLE_REGISTRY keeps running (data in .cache/registry):
+  skopeo inspect --tls-verify=false docker://$EXAMPLE_REGISTRY/strata/hello:latest
+  stop it with: kill \$(cat .cache/registry/pid)
 MSG

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -41,7 +42,10 @@ type Options struct {
 	Retry  regclient.Retry
 	Jobs   int       // parallel blob uploads per repository
 	DryRun bool      // report what would be uploaded; change nothing
-	Log    io.Writer // progress lines; nil discards
+	Log    io.Writer // one line per repository; nil discards
+	// Progress, if set, gets a "bytes sent, rate" line every second while
+	// blobs upload (the CLI sets it when stderr is a terminal).
+	Progress io.Writer
 }
 
 // Result is what happened in one repository.
@@ -151,7 +155,9 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 			return nil
 		})
 	}
+	stop := showProgress(o.Progress, repo.String(), &sent, totalSize(m))
 	err := g.Wait()
+	stop()
 	res.Uploaded, res.Bytes = int(uploaded.Load()), sent.Load()
 	if err == nil {
 		fmt.Fprintf(logw, "%s: uploaded %d blobs (%d bytes)\n", repo, res.Uploaded, res.Bytes)
@@ -249,3 +255,35 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 }
 
 func (v *verifyingReader) Close() error { return v.rc.Close() }
+
+func totalSize(m *v1.Manifest) int64 {
+	n := m.Config.Size
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n
+}
+
+// showProgress prints sent/total and the rate every second until stop.
+func showProgress(w io.Writer, what string, sent *atomic.Int64, total int64) (stop func()) {
+	if w == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				n := sent.Load()
+				rate := float64(n) / time.Since(start).Seconds() / (1 << 20)
+				fmt.Fprintf(w, "\r%s: %.1f MiB of up to %.1f MiB sent, %.1f MiB/s ", what, float64(n)/(1<<20), float64(total)/(1<<20), rate)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

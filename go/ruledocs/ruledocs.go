@@ -18,7 +18,7 @@ type Attr struct {
 	Mandatory                bool
 }
 
-// Rule is a `NAME = rule(...)` definition.
+// Rule is a `NAME = rule(...)` or `NAME = repository_rule(...)` definition.
 type Rule struct {
 	Name, Doc string
 	Attrs     []Attr
@@ -45,7 +45,7 @@ func ParseFile(path string) ([]Rule, error) {
 	var rules []Rule
 	for name, rhs := range globals {
 		call, ok := rhs.(*build.CallExpr)
-		if !ok || !isIdent(call.X, "rule") {
+		if !ok || !isIdent(call.X, "rule") && !isIdent(call.X, "repository_rule") {
 			continue
 		}
 		r := Rule{Name: name, Doc: str(kwarg(call, "doc"))}

@@ -12,28 +12,38 @@ import (
 
 const repo = "../.."
 
-// publicRules maps each rule exported by rules/defs.bzl to its .bzl file.
-var publicRules = map[string]string{
-	"image":       "rules/private/image.bzl",
-	"image_layer": "rules/private/layer.bzl",
+// publicRules maps each rule exported by rules/defs.bzl to the .bzl file and
+// rule variable whose attributes docs/<name>.md documents (the `image` macro
+// passes its extra arguments on to image_rule).
+var publicRules = map[string][2]string{
+	"image":       {"rules/private/image.bzl", "image_rule"},
+	"image_rule":  {"rules/private/image.bzl", "image_rule"},
+	"image_layer": {"rules/private/layer.bzl", "image_layer"},
+	"image_push":  {"rules/private/push.bzl", "image_push"},
+	"image_load":  {"rules/private/load.bzl", "image_load"},
+	"image_pull":  {"rules/private/image_pull.bzl", "image_pull"},
 }
 
 // TestDocsAreCurrent fails when docs/<rule>.md's attribute table differs from
 // the rule's attribute docs (fix: go run ./tools/docgen).
 func TestDocsAreCurrent(t *testing.T) {
-	for name, bzl := range publicRules {
+	for name, where := range publicRules {
+		bzl, ruleName := where[0], where[1]
+		if name == "image_rule" {
+			continue // documented on docs/image.md
+		}
 		rules, err := ruledocs.ParseFile(filepath.Join(repo, bzl))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var rule *ruledocs.Rule
 		for i := range rules {
-			if rules[i].Name == name {
+			if rules[i].Name == ruleName {
 				rule = &rules[i]
 			}
 		}
 		if rule == nil {
-			t.Fatalf("%s defines no rule %s", bzl, name)
+			t.Fatalf("%s defines no rule %s", bzl, ruleName)
 		}
 		doc, err := os.ReadFile(filepath.Join(repo, "docs", name+".md"))
 		if err != nil {

@@ -44,13 +44,19 @@ func ReadStatus(paths ...string) (map[string]string, error) {
 	return vars, nil
 }
 
-// Expand fills every {KEY} of template from vars and sanitizes the result.
+// Expand fills every {KEY} of template from vars (KEY, else STABLE_KEY) and
+// sanitizes the result.
 func Expand(template string, vars map[string]string) (string, error) {
 	var missing []string
 	fill := func(s string) string {
 		return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 			key := m[1 : len(m)-1]
 			v, ok := vars[key]
+			if !ok {
+				// Stable keys re-run the tag action when they change;
+				// volatile ones do not. Let {X} find STABLE_X.
+				v, ok = vars["STABLE_"+key]
+			}
 			if !ok {
 				missing = append(missing, key)
 			}
@@ -71,8 +77,8 @@ func Expand(template string, vars map[string]string) (string, error) {
 	h, t := fill(head), fill(tail)
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return "", fmt.Errorf("tag template %q uses %s, which the workspace status does not define: build with --stamp and a --workspace_status_command that prints them (e.g. \"STABLE_%s value\" or \"%s value\")",
-			template, strings.Join(missing, ", "), missing[0], missing[0])
+		return "", fmt.Errorf("tag template %q uses %s, which the workspace status does not define: build with --stamp and a --workspace_status_command that prints them (e.g. \"STABLE_%s value\")",
+			template, strings.Join(missing, ", "), missing[0])
 	}
 	tag := Sanitize(h + t)
 	if len(tag) > MaxLen {

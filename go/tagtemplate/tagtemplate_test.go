@@ -13,7 +13,7 @@ import (
 var legal = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`) // OCI distribution spec
 
 func TestExpand(t *testing.T) {
-	vars := map[string]string{"PR_NUMBER": "42", "SHORT_SHA": "abc1234", "BRANCH": "Feature/JIRA-12__New Login!!"}
+	vars := map[string]string{"STABLE_PR_NUMBER": "42", "SHORT_SHA": "abc1234", "BRANCH": "Feature/JIRA-12__New Login!!"}
 	long := strings.Repeat("very-long-branch-name/", 10)
 	for _, c := range []struct{ template, want string }{
 		{"pr-{PR_NUMBER}-{SHORT_SHA}", "pr-42-abc1234"},

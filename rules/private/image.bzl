@@ -4,10 +4,15 @@ load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 
-def _blob_args(args, layers):
+def blob_args(args, layers):
+    """Adds --descriptor/--blob pairs; a layer left in its registry gets --blob ""."""
     for layer in layers:
         args.add("--descriptor", layer.descriptor)
-        args.add("--blob", layer.blob)
+        args.add("--blob", layer.blob.path if layer.blob else "")
+
+def blob_inputs(layers):
+    """The descriptor and (if any) blob files of layers."""
+    return [layer.descriptor for layer in layers] + [layer.blob for layer in layers if layer.blob]
 
 def _image_impl(ctx):
     name = ctx.label.name
@@ -50,12 +55,12 @@ def _image_impl(ctx):
     )
 
     all_layers = (base.layers if base else []) + layers
-    blobs = [layer.blob for layer in all_layers] + [layer.descriptor for layer in all_layers]
+    blobs = blob_inputs(all_layers)
 
     layout = ctx.actions.declare_directory(name + ".oci")
     args = ctx.actions.args()
     args.add_all(["oci-layout", "--manifest", manifest, "--config", config, "--out", layout.path])
-    _blob_args(args, all_layers)
+    blob_args(args, all_layers)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],
@@ -69,7 +74,7 @@ def _image_impl(ctx):
     args = ctx.actions.args()
     args.add_all(["tarball", "--manifest", manifest, "--config", config, "--out", tarball])
     args.add_all(ctx.attr.repo_tags, before_each = "--tag")
-    _blob_args(args, all_layers)
+    blob_args(args, all_layers)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],
@@ -81,14 +86,14 @@ def _image_impl(ctx):
 
     return [
         DefaultInfo(files = depset([digest, manifest, config])),
-        ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers),
+        ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball),
         OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball])),
     ]
 
 ATTRS = {
     "annotations": attr.string_dict(doc = "Manifest annotations, e.g. `org.opencontainers.image.source`."),
     "architecture": attr.string(doc = "CPU architecture (`amd64`, `arm64`, ...). Empty: the base's, or `amd64` on scratch."),
-    "base": attr.label(doc = "An `image` target to build on. Empty: scratch.", providers = [ImageInfo]),
+    "base": attr.label(doc = "An `image` target, or an `image_pull` repository (`@name`), to build on. Empty: scratch.", providers = [ImageInfo]),
     "cmd": attr.string_list(doc = "Default arguments. Empty: inherited from the base unless `entrypoint` is set."),
     "created": attr.int(doc = "Creation time in the config and history, seconds since the epoch. Keep it fixed: it is part of the digest.", default = 0),
     "entrypoint": attr.string_list(doc = "Entrypoint. Empty: inherited from the base."),
@@ -110,7 +115,7 @@ ATTRS = {
     ),
 }
 
-image = rule(
+image_rule = rule(
     implementation = _image_impl,
     doc = """Assembles an OCI image from layers on an optional base.
 

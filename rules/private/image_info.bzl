@@ -6,7 +6,8 @@ FIELDS = dict(
     manifest = "File: the image manifest JSON.",
     config = "File: the image config JSON.",
     digest = "File: the manifest digest, `sha256:<hex>`.",
-    layers = "list of LayerInfo: every layer, base layers first, in manifest order.",
+    layers = "list of LayerInfo: every layer, base layers first, in manifest order. A layer of a shallowly pulled base has `blob = None`.",
+    tarball = "File: the docker-archive (`docker load`) of the image.",
 )
 
 ImageInfo = provider(doc = DOC, fields = FIELDS)

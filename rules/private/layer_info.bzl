@@ -8,7 +8,7 @@ only take blobs as inputs when they need the bytes.
 """
 
 FIELDS = dict(
-    blob = "File: the compressed layer (tar, tar.gz or tar.zst).",
+    blob = "File: the compressed layer (tar, tar.gz or tar.zst), or None for a layer of a shallowly pulled base, which stays in its registry (its descriptor names the source repository).",
     descriptor = "File: JSON descriptor of the blob (mediaType, digest, size, diffID).",
     label = "Label: the target that built the layer, recorded in the image history.",
 )

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/strata-build/rules_strata/go/ruledocs"
 )
@@ -21,7 +22,8 @@ func main() {
 			os.Exit(1)
 		}
 		for _, r := range rules {
-			doc := filepath.Join("docs", r.Name+".md")
+			page := strings.TrimSuffix(r.Name, "_rule") // image_rule is documented on image.md
+			doc := filepath.Join("docs", page+".md")
 			old, err := os.ReadFile(doc)
 			if err != nil {
 				continue // not a public rule

@@ -24,6 +24,9 @@ var commands = map[string]command{
 	"tarball":    {"write an image as a docker-archive tarball (docker load)", runTarball},
 	"list-layer": {"print a layer blob as one JSON line per entry", runListLayer},
 	"describe":   {"print an image digest and a table of its layers", runDescribe},
+	"push":       {"push an image to repositories and tags, uploading only missing blobs", runPush},
+	"pull":       {"fetch a base image by digest for image_pull", runPull},
+	"tags":       {"expand tag templates from Bazel's workspace status", runTags},
 }
 
 func main() { os.Exit(run(os.Args[1:])) }

@@ -1,0 +1,41 @@
+"""The `image` macro: the image plus its `.push` and `.load` targets."""
+
+load(":image.bzl", "image_rule")
+load(":load.bzl", "image_load")
+load(":push.bzl", "image_push")
+
+def image(
+        name,
+        push_repositories = [],
+        push_tags = [],
+        stamp = -1,
+        visibility = None,
+        tags = None,
+        **kwargs):
+    """An `image_rule` named `name`, plus `name.push` and `name.load`.
+
+    Args:
+      name: target name; outputs are `name.digest`, `name.manifest.json`, ...
+      push_repositories: repositories `bazel run :name.push` pushes to.
+      push_tags: tags (or `{VAR}` templates) `name.push` sets.
+      stamp: for tag templates: 1, 0, or -1 to follow `--stamp`.
+      visibility: of all three targets.
+      tags: Bazel tags of the image target (the helpers are always `manual`).
+      **kwargs: the attributes of `image_rule`.
+    """
+    image_rule(name = name, visibility = visibility, tags = tags, **kwargs)
+    image_push(
+        name = name + ".push",
+        image = ":" + name,
+        repositories = push_repositories,
+        remote_tags = push_tags,
+        stamp = stamp,
+        tags = ["manual"],
+        visibility = visibility,
+    )
+    image_load(
+        name = name + ".load",
+        image = ":" + name,
+        tags = ["manual"],
+        visibility = visibility,
+    )

@@ -1,0 +1,60 @@
+"""pulled_image: ImageInfo for a base fetched by image_pull (used in its generated BUILD)."""
+
+load(":image_info.bzl", "ImageInfo")
+load(":label.bzl", "label_str")
+load(":layer_info.bzl", "LayerInfo")
+
+def _pulled_image_impl(ctx):
+    if ctx.files.blobs and len(ctx.files.blobs) != len(ctx.files.descriptors):
+        fail("%s: %d blobs for %d layers" % (ctx.label, len(ctx.files.blobs), len(ctx.files.descriptors)))
+    layers = [
+        LayerInfo(
+            blob = ctx.files.blobs[i] if ctx.files.blobs else None,
+            descriptor = d,
+            label = ctx.label,
+        )
+        for i, d in enumerate(ctx.files.descriptors)
+    ]
+    tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = ctx.actions.args()
+    args.add_all(["tarball", "--manifest", ctx.file.manifest, "--config", ctx.file.config, "--out", tarball])
+    for layer in layers:
+        args.add("--descriptor", layer.descriptor)
+        args.add("--blob", layer.blob.path if layer.blob else "")
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [args],
+        inputs = [ctx.file.manifest, ctx.file.config] + ctx.files.descriptors + ctx.files.blobs,
+        outputs = [tarball],
+        mnemonic = "StrataTarball",
+        progress_message = "Writing docker-archive %s" % label_str(ctx.label),
+    )
+    return [
+        DefaultInfo(files = depset([ctx.file.digest, ctx.file.manifest, ctx.file.config])),
+        ImageInfo(
+            manifest = ctx.file.manifest,
+            config = ctx.file.config,
+            digest = ctx.file.digest,
+            layers = layers,
+            tarball = tarball,
+        ),
+    ]
+
+pulled_image = rule(
+    implementation = _pulled_image_impl,
+    doc = "A base image fetched by image_pull. Not for direct use: image_pull writes it.",
+    attrs = {
+        "blobs": attr.label_list(allow_files = True, doc = "Layer blobs, if downloaded, in manifest order."),
+        "config": attr.label(allow_single_file = True, mandatory = True, doc = "Config JSON."),
+        "descriptors": attr.label_list(allow_files = True, doc = "Layer descriptors, in manifest order."),
+        "digest": attr.label(allow_single_file = True, mandatory = True, doc = "Manifest digest file."),
+        "manifest": attr.label(allow_single_file = True, mandatory = True, doc = "Platform manifest JSON."),
+        "_strata": attr.label(
+            default = Label("@strata_tool//:strata"),
+            executable = True,
+            cfg = "exec",
+            allow_single_file = True,
+        ),
+    },
+    provides = [ImageInfo],
+)

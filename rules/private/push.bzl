@@ -1,0 +1,99 @@
+"""image_push: `bazel run` target that pushes an image to repositories and tags."""
+
+load(":image.bzl", "blob_inputs")
+load(":image_info.bzl", "ImageInfo")
+load(":label.bzl", "label_str")
+load(":stamp.bzl", "stamping")
+
+def _runfile(ctx, f):
+    """Path of f relative to the runfiles directory of this workspace."""
+    return f.short_path
+
+def _image_push_impl(ctx):
+    image = ctx.attr.image[ImageInfo]
+    templates = [t for t in ctx.attr.remote_tags if "{" in t]
+    plain_tags = [t for t in ctx.attr.remote_tags if "{" not in t]
+    inputs = [image.manifest, image.config, image.digest] + blob_inputs(image.layers)
+
+    args = ctx.actions.args()
+    args.add_all(["push", "--target", label_str(ctx.label)])
+    args.add("--manifest", _runfile(ctx, image.manifest))
+    args.add("--config", _runfile(ctx, image.config))
+    args.add("--digest", _runfile(ctx, image.digest))
+    for layer in image.layers:
+        args.add("--descriptor", _runfile(ctx, layer.descriptor))
+        args.add("--blob", _runfile(ctx, layer.blob) if layer.blob else "")
+    args.add_all(ctx.attr.repositories, before_each = "--default-repository")
+    args.add_all(plain_tags, before_each = "--tag")
+
+    if templates:
+        # Only this small action depends on stamping: layers and digests never do.
+        tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
+        targs = ctx.actions.args()
+        targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
+        targs.add_all(templates, before_each = "--template")
+        status = [ctx.info_file, ctx.version_file] if stamping(ctx) else []
+        targs.add_all(status, before_each = "--status")
+        ctx.actions.run(
+            executable = ctx.executable._strata,
+            arguments = [targs],
+            inputs = status,
+            outputs = [tags_file],
+            mnemonic = "StrataTags",
+            progress_message = "Expanding tags of %s" % label_str(ctx.label),
+        )
+        inputs.append(tags_file)
+        args.add("--tags-file", _runfile(ctx, tags_file))
+    if ctx.attr.dry_run:
+        args.add("--dry-run")
+
+    # The script runs from the runfiles tree, wherever it is started from,
+    # and reads its arguments (one per line) from this file.
+    cmd = ctx.actions.declare_file(ctx.label.name + ".args")
+    args.set_param_file_format("multiline")
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._launcher,
+        output = script,
+        substitutions = {
+            "%{strata}": _runfile(ctx, ctx.executable._strata_run),
+            "%{workspace}": ctx.workspace_name,
+            "%{args_file}": _runfile(ctx, cmd),
+        },
+        is_executable = True,
+    )
+    ctx.actions.write(cmd, args)
+    runfiles = ctx.runfiles(files = inputs + [cmd, ctx.executable._strata_run])
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+image_push = rule(
+    implementation = _image_push_impl,
+    doc = """`bazel run` target that pushes an image: only missing blobs, in parallel, verified, with retries.
+
+Prints `repo@sha256:...` per repository. Arguments after `--` are passed to
+`strata push`: `--repository R` (replaces `repositories`), `--tag T` (adds),
+`--dry-run`, `--refs-out FILE`, `--attempts N`, `--timeout D`, `--jobs N`.
+""",
+    attrs = {
+        "dry_run": attr.bool(doc = "Only list what would be uploaded and tagged.", default = False),
+        "image": attr.label(doc = "The `image` (or `image_pull`) to push.", mandatory = True, providers = [ImageInfo]),
+        "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when stamping (`--stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact)."),
+        "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
+        "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (templates then fail); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+        "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
+        "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
+        "_strata": attr.label(
+            default = Label("@strata_tool//:strata"),
+            executable = True,
+            cfg = "exec",
+            allow_single_file = True,
+        ),
+        "_strata_run": attr.label(
+            default = Label("@strata_tool//:strata"),
+            executable = True,
+            cfg = "target",
+            allow_single_file = True,
+        ),
+    },
+    executable = True,
+)
