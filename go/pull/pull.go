@@ -54,7 +54,9 @@ type Summary struct {
 // Pull fetches, verifies and writes manifest.json, config.json,
 // layer_<i>.json descriptors, blobs/layer_<i> (with Layers) and pulled.json.
 func Pull(ctx context.Context, req Request, r regclient.Retry) (Summary, error) {
-	bad := func(problem, fix string) error { return usererr.New(fmt.Sprintf("image_pull(name = %q)", req.Name), req.Image, problem, fix) }
+	bad := func(problem, fix string) error {
+		return usererr.New(fmt.Sprintf("image_pull(name = %q)", req.Name), req.Image, problem, fix)
+	}
 	repo, err := name.NewRepository(req.Image)
 	if err != nil || strings.Contains(req.Image, "@") {
 		return Summary{}, bad("image is not a repository name", `write image = "registry.example.com/team/base" (no tag, no digest: those have their own attributes)`)
