@@ -14,10 +14,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +23,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/usererr"
@@ -237,15 +234,11 @@ func unpinned(req Request, repo name.Repository, opts []remote.Option, bad func(
 
 // explain turns registry errors into advice.
 func explain(err error, bad func(string, string) error) error {
-	var te *transport.Error
-	if errors.As(err, &te) {
-		switch {
-		case te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden:
-			return bad("the registry refused access ("+te.Error()+")",
-				"log in (docker login, or REGISTRY_AUTH_FILE, or STRATA_REGISTRY_USERNAME/STRATA_REGISTRY_PASSWORD) with an account that may pull it")
-		case te.StatusCode == http.StatusNotFound:
-			return bad("the registry has no such repository or digest ("+te.Error()+")", "check image and digest, e.g. with `crane digest IMAGE:TAG`")
-		}
+	switch {
+	case regclient.Refused(err):
+		return bad("the registry refused access ("+err.Error()+")", regclient.LoginFix)
+	case regclient.NotFound(err):
+		return bad("the registry has no such repository or digest ("+err.Error()+")", "check image and digest, e.g. with `crane digest IMAGE:TAG`")
 	}
 	return bad("pull failed: "+err.Error(), "check that the registry is reachable and the image reference is right")
 }

@@ -144,7 +144,10 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(o.Jobs, 1))
 	layerOpts := append(append([]remote.Option(nil), opts...), remote.WithContext(gctx))
-	cfg := static.NewLayer(img.RawConfig(), m.Config.MediaType)
+	var cfg v1.Layer = static.NewLayer(img.RawConfig(), m.Config.MediaType)
+	if prev, ok := pushed[repo.RegistryStr()]; ok {
+		cfg = &remote.MountableLayer{Layer: cfg, Reference: prev.Digest(m.Config.Digest.String())}
+	}
 	g.Go(func() error { return remote.WriteLayer(repo, cfg, layerOpts...) })
 	for _, desc := range m.Layers {
 		l := layerFor(img, desc, repo, pushed, &uploaded, &sent, opts)

@@ -22,6 +22,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/push/push.go"),
     Label("//:go/regclient/auth.go"),
     Label("//:go/regclient/doc.go"),
+    Label("//:go/regclient/explain.go"),
     Label("//:go/regclient/options.go"),
     Label("//:go/regclient/transport.go"),
     Label("//:go/tagtemplate/tagtemplate.go"),

@@ -99,6 +99,9 @@ func runPush(args []string) error {
 	}
 	start := time.Now()
 	results, err := push.Push(ctx, img, digest, targets, opts)
+	if regclient.Refused(err) {
+		return usererr.New(*target, "", "the registry refused access; no tag was moved ("+err.Error()+")", regclient.LoginFix)
+	}
 	if err != nil {
 		return fmt.Errorf("push failed, no tag was moved to an incomplete image: %w", err)
 	}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# `bazel run ...push` against a real registry (Debian's docker-registry, the
+# CNCF distribution registry) with htpasswd auth: credentials from docker's
+# config.json and from the environment, two organisations in one run with
+# cross-repository mounts, a re-push that uploads nothing, stamped tag
+# templates that never change the image digest, dry runs, refs files, load,
+# and a base pulled by digest whose layer is mounted or streamed registry to
+# registry, never downloaded. Readers: skopeo and crane.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_go_tools
+
+copy_workspace "$SCRATCH/ws"
+cd "$SCRATCH/ws"
+OB=$SCRATCH/ob
+SECRET="s3cret-$RANDOM-pw"
+htpasswd -Bbn ci "$SECRET" > "$SCRATCH/htpasswd" 2>/dev/null
+port=$(free_port)
+start_registry "$SCRATCH/reg" "$port" "$SCRATCH/htpasswd"
+trap 'stop_registry "$SCRATCH/reg"; cleanup_servers' EXIT
+R=127.0.0.1:$port
+LOG=$SCRATCH/reg/registry.log
+mkdir -p "$SCRATCH/docker-empty" "$SCRATCH/docker"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$R" "$(printf 'ci:%s' "$SECRET" | base64)" > "$SCRATCH/docker/config.json"
+
+bz "$OB" build //examples/hello:image
+digest=$(cat bazel-bin/examples/hello/image.digest)
+push() { bz "$OB" run //examples/hello:image.push -- "$@"; }
+# lines_since N PATTERN: count registry log lines after line N matching PATTERN.
+lines_since() { tail -n +"$(($1 + 1))" "$LOG" | grep -cE "$2" || true; }
+
+log "without credentials: refused, clearly, and nothing is written"
+mark=$(wc -l < "$LOG")
+if DOCKER_CONFIG=$SCRATCH/docker-empty push --repository "$R/org-a/hello" > "$SCRATCH/noauth.txt" 2>&1; then
+  die "push without credentials succeeded"
+fi
+contains "error says access was refused" "$SCRATCH/noauth.txt" "refused access"
+contains "error says how to log in" "$SCRATCH/noauth.txt" "docker login"
+contains "error says no tag moved" "$SCRATCH/noauth.txt" "no tag was moved"
+grep -qE 'goroutine [0-9]+|panic:' "$SCRATCH/noauth.txt" && die "a Go panic reached the user"
+expect_eq "writes without credentials" "$(lines_since "$mark" '"(PUT|PATCH) ')" 0
+
+log "docker config.json credentials; two organisations, two tags, refs file"
+mark=$(wc -l < "$LOG")
+DOCKER_CONFIG=$SCRATCH/docker push --repository "$R/org-a/hello" --repository "$R/org-b/hello" \
+  --tag v1 --tag pr-1-abc1234 --refs-out "$SCRATCH/refs.txt" > "$SCRATCH/push1.txt" 2>&1 || { cat "$SCRATCH/push1.txt"; die "push failed"; }
+expect_eq "refs file" "$(cat "$SCRATCH/refs.txt")" "$R/org-a/hello@$digest
+$R/org-b/hello@$digest"
+contains "prints repo@digest" "$SCRATCH/push1.txt" "$R/org-b/hello@$digest"
+for ref in org-a/hello:v1 org-b/hello:pr-1-abc1234; do
+  expect_eq "skopeo inspect docker://$R/$ref" \
+    "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/$ref")" "$digest"
+  check "crane validate --remote $R/$ref" env DOCKER_CONFIG="$SCRATCH/docker" crane validate --remote "$R/$ref"
+done
+expect_eq "blob uploads (PATCH) to org-b" "$(lines_since "$mark" '"PATCH /v2/org-b/')" 0
+expect_eq "cross-repository mounts into org-b (config + 3 layers)" "$(lines_since "$mark" '"POST /v2/org-b/hello/blobs/uploads/\?from=org-a')" 4
+
+log "re-push of the unchanged image: one manifest check per repository, nothing written"
+mark=$(wc -l < "$LOG")
+DOCKER_CONFIG=$SCRATCH/docker push --repository "$R/org-a/hello" --repository "$R/org-b/hello" --tag v1 --tag pr-1-abc1234 > /dev/null 2>&1
+expect_eq "writes on re-push" "$(lines_since "$mark" '"(POST|PUT|PATCH) ')" 0
+expect_eq "manifest checks by digest on re-push" "$(lines_since "$mark" '"HEAD /v2/org-./hello/manifests/sha256:')" 2
+
+log "credentials from the environment; dry run"
+mark=$(wc -l < "$LOG")
+DOCKER_CONFIG=$SCRATCH/docker-empty STRATA_REGISTRY_USERNAME=ci STRATA_REGISTRY_PASSWORD="$SECRET" \
+  push --repository "$R/org-c/hello" --dry-run > "$SCRATCH/dry.txt" 2>&1
+contains "dry run lists the uploads" "$SCRATCH/dry.txt" "would upload 4 blobs"
+expect_eq "writes during a dry run" "$(lines_since "$mark" '"(POST|PUT|PATCH) ')" 0
+DOCKER_CONFIG=$SCRATCH/docker-empty STRATA_REGISTRY_USERNAME=ci STRATA_REGISTRY_PASSWORD="$SECRET" \
+  push --repository "$R/org-c/hello" --tag env > /dev/null 2>&1 || die "push with environment credentials failed"
+expect_eq "pushed with environment credentials" \
+  "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-c/hello:env")" "$digest"
+
+log "stamped tag templates; stamping never changes layers or the digest"
+PR_NUMBER=42 BRANCH="Feature/JIRA-7 Login Page" SHORT_SHA=abc1234 DOCKER_CONFIG=$SCRATCH/docker \
+  bz "$OB" run --stamp --workspace_status_command=examples/hello/workspace_status.sh \
+  --execution_log_json_file="$SCRATCH/stamp-exec.json" //examples/hello:release -- --repository "$R/org-a/hello" > /dev/null 2>&1 ||
+  die "stamped push failed"
+expect_eq "expanded tags" "$(cat bazel-bin/examples/hello/release.tags.txt)" "pr-42-abc1234
+feature-jira-7-login-page-abc1234"
+expect_eq "layer/image actions re-run by --stamp" "$(grep -cE '"mnemonic": "Strata(Layer|Image)"' "$SCRATCH/stamp-exec.json" || true)" 0
+expect_eq "digest with --stamp" "$(cat bazel-bin/examples/hello/image.digest)" "$digest"
+skopeo list-tags --tls-verify=false --creds "ci:$SECRET" "docker://$R/org-a/hello" > "$SCRATCH/tags.json"
+contains "tag pr-42-abc1234 pushed" "$SCRATCH/tags.json" '"pr-42-abc1234"'
+contains "sanitized branch tag pushed" "$SCRATCH/tags.json" '"feature-jira-7-login-page-abc1234"'
+
+log "secrets appear in no output, log or action key"
+if grep -rIl -- "$SECRET" "$OB" bazel-bin/ "$SCRATCH"/*.txt "$SCRATCH"/*.json 2>/dev/null | grep -v htpasswd; then
+  die "the registry password leaked into the files above"
+fi
+pass "the password is in no Bazel output, output-base file or command output"
+
+log "load: streams the docker-archive into docker or podman"
+mkdir -p "$SCRATCH/fakebin"
+printf '#!/bin/sh\n[ "$1" = load ] && cat > %s\n' "$SCRATCH/loaded.tar" > "$SCRATCH/fakebin/podman"
+chmod +x "$SCRATCH/fakebin/podman"
+bz "$OB" build //examples/hello:image.load >/dev/null 2>&1
+PATH=$SCRATCH/fakebin:/usr/bin:/bin bazel-bin/examples/hello/image.load.sh 2>/dev/null
+check "podman load got the exact tarball" cmp -s "$SCRATCH/loaded.tar" bazel-bin/examples/hello/image.tar
+if PATH=/nonexistent /bin/bash bazel-bin/examples/hello/image.load.sh > "$SCRATCH/noload.txt" 2>&1; then
+  die "load without docker or podman succeeded"
+fi
+contains "load explains what is missing" "$SCRATCH/noload.txt" "neither docker nor podman is on PATH"
+
+log "a base pulled by digest: its layer is never downloaded"
+ensure_example_registry
+seed_example_base
+bz "$OB" build //examples/on_base:image
+[ ! -e "$OB/external/strata_example_base/blobs/layer_0" ] || die "the shallow base downloaded its layer"
+pass "shallow base: manifest and config only"
+base_layer=$(sed -n 's/.*"digest": "\(sha256:[0-9a-f]*\)".*/\1/p' "$OB/external/strata_example_base/layer_0.json")
+mark=$(wc -l < "$LOG")
+DOCKER_CONFIG=$SCRATCH/docker bz "$OB" run //examples/on_base:image.push -- --repository "$R/org-a/on-base" > /dev/null 2>&1 ||
+  die "push of the image on the pulled base to another registry failed"
+check "crane validate --remote (base layer streamed from $EXAMPLE_REGISTRY)" env DOCKER_CONFIG="$SCRATCH/docker" crane validate --remote "$R/org-a/on-base@$(cat bazel-bin/examples/on_base/image.digest)"
+elog=$ROOT/.cache/registry/registry.log
+[ -f "$elog" ] || elog=/dev/null
+before=$(wc -l < "$elog" 2>/dev/null || echo 0)
+bz "$OB" run //examples/on_base:image.push -- --repository "$EXAMPLE_REGISTRY/strata/on-base-e2e-$RANDOM" > /dev/null 2>&1 ||
+  die "push of the image on the pulled base to the base's registry failed"
+if [ "$elog" != /dev/null ]; then
+  expect_eq "base layer mounted from strata/base" \
+    "$(tail -n +"$((before + 1))" "$elog" | grep -cE "POST /v2/strata/on-base-e2e-[0-9]+/blobs/uploads/\?from=strata%2Fbase&mount=${base_layer/:/%3A}")" 1
+fi
+if bz "$OB" build //examples/on_base:image --output_groups=tarball > "$SCRATCH/shallow-tar.txt" 2>&1; then
+  die "a tarball of an image on a shallow base built without its base layer"
+fi
+contains "tarball on a shallow base says what to do" "$SCRATCH/shallow-tar.txt" "set download_layers = True"
+bz "$OB" build //examples/on_base:image_full --output_groups=+tarball >/dev/null 2>&1 || die "image on the downloaded base failed"
+check "crane validate --tarball (image on the downloaded base)" crane validate --tarball bazel-bin/examples/on_base/image_full.tar
