@@ -5,10 +5,6 @@ load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":stamp.bzl", "stamping")
 
-def _runfile(ctx, f):
-    """Path of f relative to the runfiles directory of this workspace."""
-    return f.short_path
-
 def _image_push_impl(ctx):
     image = ctx.attr.image[ImageInfo]
     templates = [t for t in ctx.attr.remote_tags if "{" in t]
@@ -17,12 +13,12 @@ def _image_push_impl(ctx):
 
     args = ctx.actions.args()
     args.add_all(["push", "--target", label_str(ctx.label)])
-    args.add("--manifest", _runfile(ctx, image.manifest))
-    args.add("--config", _runfile(ctx, image.config))
-    args.add("--digest", _runfile(ctx, image.digest))
+    args.add("--manifest", image.manifest.short_path)
+    args.add("--config", image.config.short_path)
+    args.add("--digest", image.digest.short_path)
     for layer in image.layers:
-        args.add("--descriptor", _runfile(ctx, layer.descriptor))
-        args.add("--blob", _runfile(ctx, layer.blob) if layer.blob else "")
+        args.add("--descriptor", layer.descriptor.short_path)
+        args.add("--blob", layer.blob.short_path if layer.blob else "")
     args.add_all(ctx.attr.repositories, before_each = "--default-repository")
     args.add_all(plain_tags, before_each = "--tag")
 
@@ -43,7 +39,7 @@ def _image_push_impl(ctx):
             progress_message = "Expanding tags of %s" % label_str(ctx.label),
         )
         inputs.append(tags_file)
-        args.add("--tags-file", _runfile(ctx, tags_file))
+        args.add("--tags-file", tags_file.short_path)
     if ctx.attr.dry_run:
         args.add("--dry-run")
 
@@ -56,9 +52,9 @@ def _image_push_impl(ctx):
         template = ctx.file._launcher,
         output = script,
         substitutions = {
-            "%{strata}": _runfile(ctx, ctx.executable._strata_run),
+            "%{strata}": ctx.executable._strata_run.short_path,
             "%{workspace}": ctx.workspace_name,
-            "%{args_file}": _runfile(ctx, cmd),
+            "%{args_file}": cmd.short_path,
         },
         is_executable = True,
     )
