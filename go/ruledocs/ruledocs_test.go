@@ -73,9 +73,14 @@ func TestEveryPublicRuleIsListed(t *testing.T) {
 }
 
 // TestExamplesAreBuilt: every ```starlark block in docs/ must appear verbatim
-// in a BUILD file under examples/, which the e2e tests build.
+// in a BUILD file under examples/ or in the root WORKSPACE, which the e2e
+// tests build.
 func TestExamplesAreBuilt(t *testing.T) {
-	var builds []string
+	ws, err := os.ReadFile(filepath.Join(repo, "WORKSPACE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	builds := []string{string(ws)}
 	filepath.Walk(filepath.Join(repo, "examples"), func(p string, info os.FileInfo, err error) error {
 		if err == nil && info.Name() == "BUILD.bazel" {
 			b, _ := os.ReadFile(p)
@@ -95,7 +100,7 @@ func TestExamplesAreBuilt(t *testing.T) {
 				found = found || strings.Contains(build, m[1])
 			}
 			if !found {
-				t.Errorf("%s: example is not in any examples/**/BUILD.bazel, so no test builds it:\n%s", filepath.Base(d), m[1])
+				t.Errorf("%s: example is not in WORKSPACE or any examples/**/BUILD.bazel, so no test builds it:\n%s", filepath.Base(d), m[1])
 			}
 		}
 	}

@@ -47,5 +47,5 @@ def _native_forwarder_impl(rctx):
 native_forwarder = repository_rule(
     implementation = _native_forwarder_impl,
     doc = "A stand-in for rules_cc or rules_java that calls Bazel's native rules.",
-    attrs = {"kind": attr.string(values = _PACKAGES.keys(), mandatory = True)},
+    attrs = {"kind": attr.string(doc = "Which repository to stand in for.", values = _PACKAGES.keys(), mandatory = True)},
 )

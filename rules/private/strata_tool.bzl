@@ -81,8 +81,8 @@ strata_tool = repository_rule(
     implementation = _strata_tool_impl,
     doc = "Builds the strata multitool from rules_strata's own Go module.",
     attrs = {
-        "go_mod": attr.label(default = Label("//:go.mod"), allow_single_file = True),
-        "srcs": attr.label_list(default = STRATA_TOOL_SRCS, allow_files = True),
+        "go_mod": attr.label(doc = "The module's go.mod; its directory is the build root.", default = Label("//:go.mod"), allow_single_file = True),
+        "srcs": attr.label_list(doc = "Every file the tool is built from, so Bazel re-runs the build when one changes.", default = STRATA_TOOL_SRCS, allow_files = True),
     },
     environ = ["STRATA_GO", "GOPROXY", "GONOSUMDB", "GOPRIVATE"],
 )
