@@ -10,6 +10,12 @@ cd "$ROOT"
 ensure_apt_packages
 ensure_go_tools
 
+# The example registry (EXAMPLE_REGISTRY) is started by the tests that need
+# it; stop it at the end unless it was already running (e.g. from main.sh).
+registry_was_up=false
+registry_up "$EXAMPLE_REGISTRY" && registry_was_up=true
+trap '$registry_was_up || stop_registry "$ROOT/.cache/registry"' EXIT
+
 passed=0
 failed=0
 failures=()
