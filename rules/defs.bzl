@@ -11,12 +11,13 @@ load("//rules/private:image_pull.bzl", _image_pull = "image_pull")
 load("//rules/private:layer.bzl", _image_layer = "image_layer")
 load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
 load("//rules/private:load.bzl", _image_load = "image_load")
-load("//rules/private:push.bzl", _image_push = "image_push")
+load("//rules/private:push.bzl", _image_probe = "image_probe", _image_push = "image_push")
 
 image = _image
 image_rule = _image_rule
 image_layer = _image_layer
 image_push = _image_push
+image_probe = _image_probe
 image_load = _image_load
 image_pull = _image_pull
 ImageInfo = _ImageInfo

@@ -127,3 +127,34 @@ seed_example_base() {
   crane push "$ROOT/bazel-bin/examples/base/base.oci" "$EXAMPLE_REGISTRY/strata/base:1" >/dev/null 2>&1 ||
     die "crane push of the example base to $EXAMPLE_REGISTRY failed"
 }
+
+# ensure_bazel_remote builds github.com/buchgr/bazel-remote (a real Bazel
+# remote cache, HTTP and gRPC) at a pinned version from the Go module proxy.
+BAZEL_REMOTE_VERSION=v2.6.1
+ensure_bazel_remote() {
+  [ -x "$BIN/bazel-remote-$BAZEL_REMOTE_VERSION" ] && return 0
+  log "building bazel-remote $BAZEL_REMOTE_VERSION from the Go module proxy"
+  local dir src
+  dir=$(go mod download -json "github.com/buchgr/bazel-remote/v2@$BAZEL_REMOTE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || die "go mod download of bazel-remote failed"
+  src=$(mktemp -d)
+  cp -r "$dir/." "$src/" && chmod -R u+w "$src"
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS= go build -o "$BIN/bazel-remote-$BAZEL_REMOTE_VERSION" .) || die "building bazel-remote failed"
+  rm -rf "$src"
+}
+
+# start_bazel_remote DIR HTTP_PORT GRPC_PORT: a fresh cache in DIR.
+start_bazel_remote() {
+  local dir=$1
+  mkdir -p "$dir/data"
+  "$BIN/bazel-remote-$BAZEL_REMOTE_VERSION" --dir "$dir/data" --max_size 2 \
+    --http_address "127.0.0.1:$2" --grpc_address "127.0.0.1:$3" >"$dir/bazel-remote.log" 2>&1 &
+  echo $! > "$dir/pid"
+  local i
+  for i in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$2/status" && return 0
+    sleep 0.1
+  done
+  cat "$dir/bazel-remote.log" >&2
+  die "bazel-remote did not start"
+}

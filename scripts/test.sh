@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_apt_packages
 ensure_go_tools
+ensure_bazel_remote
+export STRATA_BAZEL_REMOTE=$BIN/bazel-remote-$BAZEL_REMOTE_VERSION
 
 # The example registry (EXAMPLE_REGISTRY) is started by the tests that need
 # it; stop it at the end unless it was already running (e.g. from main.sh).

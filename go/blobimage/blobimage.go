@@ -31,25 +31,35 @@ type Image struct {
 // its blob path. A blob path may be "" for a layer pulled shallowly from a
 // registry, whose descriptor names its source repository instead.
 func Load(manifestPath, configPath string, descriptors, blobs []string) (*Image, error) {
-	if len(descriptors) != len(blobs) {
-		return nil, fmt.Errorf("blobimage: %d descriptors but %d blobs", len(descriptors), len(blobs))
-	}
-	img := &Image{blobs: map[v1.Hash]string{}, sources: map[v1.Hash]string{}}
-	var err error
-	if img.rawManifest, err = os.ReadFile(manifestPath); err != nil {
+	rawManifest, err := os.ReadFile(manifestPath)
+	if err != nil {
 		return nil, err
 	}
-	if img.rawConfig, err = os.ReadFile(configPath); err != nil {
+	rawConfig, err := os.ReadFile(configPath)
+	if err != nil {
 		return nil, err
 	}
-	if img.manifest, err = v1.ParseManifest(bytes.NewReader(img.rawManifest)); err != nil {
-		return nil, fmt.Errorf("%s: %w", manifestPath, err)
-	}
+	descs := make([]descriptor.Layer, len(descriptors))
 	for i, p := range descriptors {
-		d, err := descriptor.Read(p)
-		if err != nil {
+		if descs[i], err = descriptor.Read(p); err != nil {
 			return nil, err
 		}
+	}
+	return New(rawManifest, rawConfig, descs, blobs)
+}
+
+// New assembles an Image from its manifest and config bytes, layer
+// descriptors and blob paths (parallel to descriptors).
+func New(rawManifest, rawConfig []byte, descs []descriptor.Layer, blobs []string) (*Image, error) {
+	if len(descs) != len(blobs) {
+		return nil, fmt.Errorf("blobimage: %d descriptors but %d blobs", len(descs), len(blobs))
+	}
+	img := &Image{rawManifest: rawManifest, rawConfig: rawConfig, blobs: map[v1.Hash]string{}, sources: map[v1.Hash]string{}}
+	var err error
+	if img.manifest, err = v1.ParseManifest(bytes.NewReader(rawManifest)); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	for i, d := range descs {
 		img.blobs[d.Digest] = blobs[i]
 		if d.Source != "" {
 			img.sources[d.Digest] = d.Source

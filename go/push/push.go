@@ -18,6 +18,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,10 @@ type Options struct {
 	Jobs   int       // parallel blob uploads per repository
 	DryRun bool      // report what would be uploaded; change nothing
 	Log    io.Writer // one line per repository; nil discards
+	// Fetchers supply a layer blob that is not on this machine (a
+	// --remote_download_minimal build), tried in order: e.g. the remote
+	// cache, then rebuilding the layer with Bazel.
+	Fetchers []Fetcher
 	// Progress, if set, gets a "bytes sent, rate" line every second while
 	// blobs upload (the CLI sets it when stderr is a terminal).
 	Progress io.Writer
@@ -150,7 +155,7 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 	}
 	g.Go(func() error { return remote.WriteLayer(repo, cfg, layerOpts...) })
 	for _, desc := range m.Layers {
-		l := layerFor(img, desc, repo, pushed, &uploaded, &sent, opts)
+		l := layerFor(img, desc, repo, pushed, &uploaded, &sent, opts, o.Fetchers, logw)
 		g.Go(func() error {
 			if err := remote.WriteLayer(repo, l, layerOpts...); err != nil {
 				return fmt.Errorf("blob %s: %w", desc.Digest, err)
@@ -172,9 +177,9 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 // base's blob in its source repository. Either is mountable from an earlier
 // repository on the same registry.
 func layerFor(img *blobimage.Image, desc v1.Descriptor, repo name.Repository, pushed map[string]name.Repository,
-	uploaded, sent *atomic.Int64, opts []remote.Option) v1.Layer {
+	uploaded, sent *atomic.Int64, opts []remote.Option, fetchers []Fetcher, logw io.Writer) v1.Layer {
 	var l v1.Layer = &blobLayer{desc: desc, path: img.BlobPath(desc.Digest), source: img.Source(desc.Digest),
-		opts: opts, uploaded: uploaded, sent: sent}
+		opts: opts, uploaded: uploaded, sent: sent, fetchers: fetchers, log: logw}
 	if prev, ok := pushed[repo.RegistryStr()]; ok {
 		return &remote.MountableLayer{Layer: l, Reference: prev.Digest(desc.Digest.String())}
 	}
@@ -186,15 +191,17 @@ func layerFor(img *blobimage.Image, desc v1.Descriptor, repo name.Repository, pu
 	return l
 }
 
-// blobLayer is one layer blob, read from disk or streamed from its source
-// registry only when the destination lacks it.
+// blobLayer is one layer blob, opened only when the destination lacks it:
+// from disk, from its base image's registry, or from a Fetcher.
 type blobLayer struct {
 	desc     v1.Descriptor
-	path     string // local blob, or ""
-	source   string // repository to stream from when path is ""
+	path     string // local blob (may be absent after a --remote_download_minimal build), or ""
+	source   string // repository holding a pulled base layer, or ""
 	opts     []remote.Option
 	uploaded *atomic.Int64
 	sent     *atomic.Int64
+	fetchers []Fetcher
+	log      io.Writer
 }
 
 func (l *blobLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
@@ -210,14 +217,25 @@ func (l *blobLayer) Uncompressed() (io.ReadCloser, error) {
 // Compressed is called once per upload attempt; each attempt re-opens the
 // source and verifies size and digest as the bytes go out.
 func (l *blobLayer) Compressed() (io.ReadCloser, error) {
-	var rc io.ReadCloser
+	rc, err := l.open()
+	if err != nil {
+		return nil, err
+	}
+	l.uploaded.Add(1)
+	return &verifyingReader{rc: rc, want: l.desc, h: sha256.New(), sent: l.sent}, nil
+}
+
+func (l *blobLayer) open() (io.ReadCloser, error) {
 	if l.path != "" {
 		f, err := os.Open(l.path)
-		if err != nil {
+		if err == nil {
+			return f, nil
+		}
+		if !os.IsNotExist(err) {
 			return nil, err
 		}
-		rc = f
-	} else {
+	}
+	if l.source != "" {
 		src, err := name.NewRepository(l.source)
 		if err != nil {
 			return nil, err
@@ -226,12 +244,23 @@ func (l *blobLayer) Compressed() (io.ReadCloser, error) {
 		if err != nil {
 			return nil, fmt.Errorf("fetching base layer from %s: %w", l.source, err)
 		}
-		if rc, err = rl.Compressed(); err != nil {
+		rc, err := rl.Compressed()
+		if err != nil {
 			return nil, fmt.Errorf("fetching base layer from %s: %w", l.source, err)
 		}
+		return rc, nil
 	}
-	l.uploaded.Add(1)
-	return &verifyingReader{rc: rc, want: l.desc, h: sha256.New(), sent: l.sent}, nil
+	var tried []string
+	for _, f := range l.fetchers {
+		rc, err := f.Fetch(context.Background(), l.desc)
+		if err == nil {
+			return rc, nil
+		}
+		fmt.Fprintf(l.log, "blob %s: %s: %v\n", l.desc.Digest, f.Name(), err)
+		tried = append(tried, f.Name()+": "+err.Error())
+	}
+	return nil, fmt.Errorf("blob %s is not on this machine (%s) and no other source has it (%s): build without --remote_download_minimal, or set STRATA_REMOTE_CACHE to the remote cache",
+		l.desc.Digest, l.path, strings.Join(tried, "; "))
 }
 
 // verifyingReader fails the upload at EOF if the bytes do not match the

@@ -319,3 +319,24 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 var quiet = registry.Logger(log.New(io.Discard, "", 0))
+
+func TestProbe(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	img, digest := onDisk(t, 2)
+	targets := []push.Target{{Repository: repo(t, srv, "p/app"), Tags: []string{"v1"}}}
+	res, err := push.Probe(context.Background(), img, digest, targets, fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Complete() || res[0].Manifest || len(res[0].MissingBlobs) != 3 || len(res[0].StaleTags) != 1 {
+		t.Fatalf("before push: %+v", res[0])
+	}
+	if _, err := push.Push(context.Background(), img, digest, targets, push.Options{Retry: fastRetry}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = push.Probe(context.Background(), img, digest, targets, fastRetry)
+	if err != nil || !res[0].Complete() {
+		t.Fatalf("after push: %+v %v", res, err)
+	}
+}

@@ -49,15 +49,11 @@ func ParseFile(path string) ([]Rule, error) {
 			continue
 		}
 		r := Rule{Name: name, Doc: str(kwarg(call, "doc"))}
-		attrs := kwarg(call, "attrs")
-		if id, ok := attrs.(*build.Ident); ok {
-			attrs = globals[id.Name]
+		entries, err := attrEntries(kwarg(call, "attrs"), globals)
+		if err != nil {
+			return nil, fmt.Errorf("%s: rule %s: %w", path, name, err)
 		}
-		dict, ok := attrs.(*build.DictExpr)
-		if !ok {
-			return nil, fmt.Errorf("%s: rule %s: attrs must be a dict literal or a global holding one", path, name)
-		}
-		for _, kv := range dict.List {
+		for _, kv := range entries {
 			a, err := parseAttr(kv)
 			if err != nil {
 				return nil, fmt.Errorf("%s: rule %s: %w", path, name, err)
@@ -71,6 +67,37 @@ func ParseFile(path string) ([]Rule, error) {
 	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
 	return rules, nil
+}
+
+// attrEntries resolves a rule's attrs: a dict literal, a global holding one,
+// or dict(GLOBAL, name = attr.x(...), ...).
+func attrEntries(e build.Expr, globals map[string]build.Expr) ([]*build.KeyValueExpr, error) {
+	if id, ok := e.(*build.Ident); ok {
+		e = globals[id.Name]
+	}
+	switch v := e.(type) {
+	case *build.DictExpr:
+		return v.List, nil
+	case *build.CallExpr:
+		if !isIdent(v.X, "dict") {
+			break
+		}
+		var out []*build.KeyValueExpr
+		for _, arg := range v.List {
+			switch a := arg.(type) {
+			case *build.AssignExpr:
+				out = append(out, &build.KeyValueExpr{Key: &build.StringExpr{Value: a.LHS.(*build.Ident).Name}, Value: a.RHS})
+			default:
+				more, err := attrEntries(a, globals)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, more...)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("attrs must be a dict literal, a global holding one, or dict(GLOBAL, ...)")
 }
 
 func parseAttr(kv *build.KeyValueExpr) (Attr, error) {

@@ -20,6 +20,7 @@ var publicRules = map[string][2]string{
 	"image_rule":  {"rules/private/image.bzl", "image_rule"},
 	"image_layer": {"rules/private/layer.bzl", "image_layer"},
 	"image_push":  {"rules/private/push.bzl", "image_push"},
+	"image_probe": {"rules/private/push.bzl", "image_probe"},
 	"image_load":  {"rules/private/load.bzl", "image_load"},
 	"image_pull":  {"rules/private/image_pull.bzl", "image_pull"},
 }

@@ -2,7 +2,7 @@
 
 load(":image.bzl", "image_rule")
 load(":load.bzl", "image_load")
-load(":push.bzl", "image_push")
+load(":push.bzl", "image_probe", "image_push")
 
 def image(
         name,
@@ -12,11 +12,11 @@ def image(
         visibility = None,
         tags = None,
         **kwargs):
-    """An `image_rule` named `name`, plus `name.push` and `name.load`.
+    """An `image_rule` named `name`, plus `name.push`, `name.probe` and `name.load`.
 
     Args:
       name: target name; outputs are `name.digest`, `name.manifest.json`, ...
-      push_repositories: repositories `bazel run :name.push` pushes to.
+      push_repositories: repositories `bazel run :name.push` pushes to (and `name.probe` checks).
       push_tags: tags (or `{VAR}` templates) `name.push` sets.
       stamp: for tag templates: 1, 0, or -1 to follow `--stamp`.
       visibility: of all three targets.
@@ -26,6 +26,15 @@ def image(
     image_rule(name = name, visibility = visibility, tags = tags, **kwargs)
     image_push(
         name = name + ".push",
+        image = ":" + name,
+        repositories = push_repositories,
+        remote_tags = push_tags,
+        stamp = stamp,
+        tags = ["manual"],
+        visibility = visibility,
+    )
+    image_probe(
+        name = name + ".probe",
         image = ":" + name,
         repositories = push_repositories,
         remote_tags = push_tags,

@@ -1,24 +1,40 @@
 """image_push: `bazel run` target that pushes an image to repositories and tags."""
 
-load(":image.bzl", "blob_inputs")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":stamp.bzl", "stamping")
 
-def _image_push_impl(ctx):
+def _image_push_impl(ctx, command = "push"):
     image = ctx.attr.image[ImageInfo]
     templates = [t for t in ctx.attr.remote_tags if "{" in t]
     plain_tags = [t for t in ctx.attr.remote_tags if "{" not in t]
-    inputs = [image.manifest, image.config, image.digest] + blob_inputs(image.layers)
+
+    # Everything push needs except blobs, in one small file made by a local
+    # action. Runfiles never carry blobs (`bazel run` would download them),
+    # and with Build without the Bytes Bazel 4 does not download a run
+    # target's runfiles that were remote cache hits: a no-remote action's
+    # output is always on this machine. Push reads each blob where the build
+    # left it, or streams it from the remote cache.
+    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
+    sargs = ctx.actions.args()
+    sargs.add_all(["push-spec", "--manifest", image.manifest, "--config", image.config, "--digest", image.digest, "--out", spec])
+    for layer in image.layers:
+        sargs.add("--descriptor", layer.descriptor)
+        sargs.add("--blob", layer.blob.path if layer.blob else "")
+        sargs.add("--layer-target", label_str(layer.label))
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [sargs],
+        inputs = [image.manifest, image.config, image.digest] + [layer.descriptor for layer in image.layers],
+        outputs = [spec],
+        mnemonic = "StrataPushSpec",
+        progress_message = "Writing push spec of %s" % label_str(ctx.label),
+        execution_requirements = {"no-remote": "1"},
+    )
+    inputs = [spec]
 
     args = ctx.actions.args()
-    args.add_all(["push", "--target", label_str(ctx.label)])
-    args.add("--manifest", image.manifest.short_path)
-    args.add("--config", image.config.short_path)
-    args.add("--digest", image.digest.short_path)
-    for layer in image.layers:
-        args.add("--descriptor", layer.descriptor.short_path)
-        args.add("--blob", layer.blob.short_path if layer.blob else "")
+    args.add_all([command, "--target", label_str(ctx.label), "--spec", spec.short_path])
     args.add_all(ctx.attr.repositories, before_each = "--default-repository")
     args.add_all(plain_tags, before_each = "--tag")
 
@@ -37,10 +53,11 @@ def _image_push_impl(ctx):
             outputs = [tags_file],
             mnemonic = "StrataTags",
             progress_message = "Expanding tags of %s" % label_str(ctx.label),
+            execution_requirements = {"no-remote": "1"},
         )
         inputs.append(tags_file)
         args.add("--tags-file", tags_file.short_path)
-    if ctx.attr.dry_run:
+    if getattr(ctx.attr, "dry_run", False):
         args.add("--dry-run")
 
     # The script runs from the runfiles tree, wherever it is started from,
@@ -62,6 +79,44 @@ def _image_push_impl(ctx):
     runfiles = ctx.runfiles(files = inputs + [cmd, ctx.executable._strata_run])
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
+_ATTRS = {
+    "image": attr.label(doc = "The `image` (or `image_pull`) to push.", mandatory = True, providers = [ImageInfo]),
+    "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when stamping (`--stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact)."),
+    "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
+    "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (templates then fail); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+    "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
+    "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
+    "_strata": attr.label(
+        default = Label("@strata_tool//:strata"),
+        executable = True,
+        cfg = "exec",
+        allow_single_file = True,
+    ),
+    "_strata_run": attr.label(
+        default = Label("@strata_tool//:strata"),
+        executable = True,
+        cfg = "target",
+        allow_single_file = True,
+    ),
+}
+
+def _image_probe_impl(ctx):
+    return _image_push_impl(ctx, command = "probe")
+
+image_probe = rule(
+    implementation = _image_probe_impl,
+    doc = """`bazel run` target that tells whether every repository already holds the image and its tags.
+
+Prints the image digest and, per repository, present / tags to move / missing
+blobs. Exit code 0: everything is pushed, CI may skip build, test and push;
+3: something is missing; 1: an error. With a remote cache and
+`--remote_download_toplevel`, a fresh CI machine gets the digest without
+building or downloading any layer. Arguments after `--` as for image_push.
+""",
+    attrs = _ATTRS,
+    executable = True,
+)
+
 image_push = rule(
     implementation = _image_push_impl,
     doc = """`bazel run` target that pushes an image: only missing blobs, in parallel, verified, with retries.
@@ -70,26 +125,6 @@ Prints `repo@sha256:...` per repository. Arguments after `--` are passed to
 `strata push`: `--repository R` (replaces `repositories`), `--tag T` (adds),
 `--dry-run`, `--refs-out FILE`, `--attempts N`, `--timeout D`, `--jobs N`.
 """,
-    attrs = {
-        "dry_run": attr.bool(doc = "Only list what would be uploaded and tagged.", default = False),
-        "image": attr.label(doc = "The `image` (or `image_pull`) to push.", mandatory = True, providers = [ImageInfo]),
-        "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when stamping (`--stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact)."),
-        "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
-        "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (templates then fail); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
-        "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
-        "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
-        "_strata": attr.label(
-            default = Label("@strata_tool//:strata"),
-            executable = True,
-            cfg = "exec",
-            allow_single_file = True,
-        ),
-        "_strata_run": attr.label(
-            default = Label("@strata_tool//:strata"),
-            executable = True,
-            cfg = "target",
-            allow_single_file = True,
-        ),
-    },
+    attrs = dict(_ATTRS, dry_run = attr.bool(doc = "Only list what would be uploaded and tagged.", default = False)),
     executable = True,
 )

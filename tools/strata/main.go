@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -25,7 +26,9 @@ var commands = map[string]command{
 	"list-layer": {"print a layer blob as one JSON line per entry", runListLayer},
 	"describe":   {"print an image digest and a table of its layers", runDescribe},
 	"push":       {"push an image to repositories and tags, uploading only missing blobs", runPush},
+	"push-spec":  {"bundle what push and probe need into one small file", runPushSpec},
 	"pull":       {"fetch a base image by digest for image_pull", runPull},
+	"probe":      {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
 	"tags":       {"expand tag templates from Bazel's workspace status", runTags},
 }
 
@@ -51,6 +54,11 @@ func run(args []string) (code int) {
 		return 2
 	}
 	if err := cmd.run(args[1:]); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			fmt.Fprintf(os.Stderr, "strata %s: %s\n", args[0], ee.msg)
+			return ee.code
+		}
 		if ue, ok := usererr.As(err); ok {
 			fmt.Fprintf(os.Stderr, "ERROR: %s\n", ue)
 			return 1

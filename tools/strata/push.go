@@ -14,7 +14,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/casclient"
+	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/tagtemplate"
 	"github.com/strata-build/rules_strata/go/usererr"
@@ -29,71 +32,142 @@ func addRetryFlags(fs *flag.FlagSet) *regclient.Retry {
 	return &r
 }
 
-func runPush(args []string) error {
-	fs := newFlags("push")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	digestFile := fs.String("digest", "", "file holding the manifest digest")
-	target := fs.String("target", "", "label of the push target, for messages")
-	var descs, blobs, defaultRepos, repos, tags, tagFiles repeated
-	fs.Var(&descs, "descriptor", "layer descriptor (repeat; pairs with --blob)")
-	fs.Var(&blobs, "blob", "layer blob, or \"\" for a base layer left in its registry (repeat)")
-	fs.Var(&defaultRepos, "default-repository", "repository from the BUILD file; replaced by any --repository")
-	fs.Var(&repos, "repository", "repository to push to, e.g. registry.example.com/team/app (repeat)")
-	fs.Var(&tags, "tag", "tag to point at the image in every repository (repeat)")
-	fs.Var(&tagFiles, "tags-file", "file with one tag per line (repeat)")
-	dryRun := fs.Bool("dry-run", false, "list what would be uploaded and tagged; change nothing")
-	refsOut := fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file")
-	jobs := fs.Int("jobs", 4, "parallel blob uploads")
-	retry := addRetryFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
+// pushFlags are the flags push and probe share: the image (a push spec) and
+// where it goes.
+type pushFlags struct {
+	fs                                  *flag.FlagSet
+	spec, target                        *string
+	defaultRepos, repos, tags, tagFiles repeated
+	retry                               *regclient.Retry
+}
+
+func newPushFlags(name string) *pushFlags {
+	p := &pushFlags{fs: newFlags(name)}
+	fs := p.fs
+	p.spec = fs.String("spec", "", "push spec JSON written by the push target (see strata push-spec)")
+	p.target = fs.String("target", "", "label of the Bazel target, for messages")
+	fs.Var(&p.defaultRepos, "default-repository", "repository from the BUILD file; replaced by any --repository")
+	fs.Var(&p.repos, "repository", "repository, e.g. registry.example.com/team/app (repeat)")
+	fs.Var(&p.tags, "tag", "tag to point at the image in every repository (repeat)")
+	fs.Var(&p.tagFiles, "tags-file", "file with one tag per line (repeat)")
+	p.retry = addRetryFlags(fs)
+	return p
+}
+
+// load validates the flags and reads the image and its targets.
+func (p *pushFlags) load() (*blobimage.Image, pushspec.Spec, []push.Target, error) {
+	var spec pushspec.Spec
+	if err := required(p.fs, "spec"); err != nil {
+		return nil, spec, nil, err
 	}
-	if err := required(fs, "manifest", "config", "digest"); err != nil {
-		return err
+	repos := p.repos
+	if len(repos) == 0 {
+		repos = p.defaultRepos
 	}
 	if len(repos) == 0 {
-		repos = defaultRepos
-	}
-	if len(repos) == 0 {
-		return usererr.New(*target, "", "no repository to push to",
+		return nil, spec, nil, usererr.New(*p.target, "", "no repository given",
 			"set repositories on the image (push_repositories) or image_push, or pass one: bazel run TARGET -- --repository registry.example.com/team/app")
 	}
-	for _, f := range tagFiles {
+	tags := p.tags
+	for _, f := range p.tagFiles {
 		lines, err := readLines(f)
 		if err != nil {
-			return err
+			return nil, spec, nil, err
 		}
 		tags = append(tags, lines...)
+	}
+	for _, t := range tags {
+		if t != tagtemplate.Sanitize(t) || len(t) > tagtemplate.MaxLen {
+			return nil, spec, nil, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
+		}
 	}
 	var targets []push.Target
 	for _, r := range repos {
 		repo, err := name.NewRepository(r)
 		if err != nil {
-			return usererr.New(*target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
+			return nil, spec, nil, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
 		}
 		targets = append(targets, push.Target{Repository: repo, Tags: tags})
 	}
-	for _, t := range tags {
-		if t != tagtemplate.Sanitize(t) || len(t) > tagtemplate.MaxLen {
-			return usererr.New(*target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
+	spec, err := pushspec.Read(*p.spec)
+	if err != nil {
+		return nil, spec, nil, err
+	}
+	img, err := spec.Image(execPath)
+	return img, spec, targets, err
+}
+
+func runPushSpec(args []string) error {
+	fs := newFlags("push-spec")
+	manifest := fs.String("manifest", "", "image manifest JSON")
+	cfg := fs.String("config", "", "image config JSON")
+	digest := fs.String("digest", "", "file holding the manifest digest")
+	out := fs.String("out", "", "output: push spec JSON")
+	var descs, blobs, targets repeated
+	fs.Var(&descs, "descriptor", "layer descriptor (repeat)")
+	fs.Var(&blobs, "blob", "layer blob's execution-root path, or \"\" (repeat; pairs with --descriptor)")
+	fs.Var(&targets, "layer-target", "label of the layer's target (repeat; pairs with --descriptor)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := required(fs, "manifest", "config", "digest", "out"); err != nil {
+		return err
+	}
+	if len(blobs) != len(descs) || len(targets) != len(descs) {
+		return fmt.Errorf("%d descriptors, %d blobs, %d layer targets", len(descs), len(blobs), len(targets))
+	}
+	var s pushspec.Spec
+	var err error
+	if s.Manifest, err = os.ReadFile(*manifest); err != nil {
+		return err
+	}
+	if s.Config, err = os.ReadFile(*cfg); err != nil {
+		return err
+	}
+	d, err := os.ReadFile(*digest)
+	if err != nil {
+		return err
+	}
+	s.Digest = strings.TrimSpace(string(d))
+	for i, p := range descs {
+		desc, err := descriptor.Read(p)
+		if err != nil {
+			return err
 		}
+		s.Layers = append(s.Layers, pushspec.Layer{Descriptor: desc, Blob: blobs[i], Target: targets[i]})
 	}
-	d, err := os.ReadFile(*digestFile)
+	return pushspec.Write(*out, s)
+}
+
+func runPush(args []string) error {
+	p := newPushFlags("push")
+	fs := p.fs
+	remoteCache := fs.String("remote-cache", "", "Bazel remote cache to stream missing blobs from (default: $STRATA_REMOTE_CACHE)")
+	noRebuild := fs.Bool("no-rebuild", false, "do not run bazel to rebuild blobs the remote cache evicted")
+	dryRun := fs.Bool("dry-run", false, "list what would be uploaded and tagged; change nothing")
+	refsOut := fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file")
+	jobs := fs.Int("jobs", 4, "parallel blob uploads")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	img, spec, targets, err := p.load()
 	if err != nil {
 		return err
 	}
-	digest, err := v1.NewHash(strings.TrimSpace(string(d)))
+	digest, err := v1.NewHash(spec.Digest)
 	if err != nil {
 		return err
 	}
-	img, err := blobimage.Load(*manifest, *cfg, descs, blobs)
-	if err != nil {
-		return err
-	}
+	tags := targets[0].Tags
+	target := p.target
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
-	opts := push.Options{Retry: *retry, Jobs: *jobs, DryRun: *dryRun, Log: os.Stderr}
+	fetchers, closeFetchers, err := blobFetchers(img, *remoteCache, spec.Targets(), !*noRebuild)
+	if err != nil {
+		return err
+	}
+	defer closeFetchers()
+	opts := push.Options{Retry: *p.retry, Jobs: *jobs, DryRun: *dryRun, Log: os.Stderr, Fetchers: fetchers}
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}
@@ -128,6 +202,63 @@ func runPush(args []string) error {
 		return os.WriteFile(userPath(*refsOut), []byte(strings.Join(refs, "\n")+"\n"), 0o644)
 	}
 	return nil
+}
+
+// blobFetchers returns where to get blobs a --remote_download_minimal build
+// left remote: the remote cache, then a local rebuild of their layers.
+func blobFetchers(img *blobimage.Image, cacheURL string, layerTargets []string, rebuild bool) ([]push.Fetcher, func(), error) {
+	var fetchers []push.Fetcher
+	closers := func() {}
+	cfg, ok := casclient.FromEnv()
+	if cacheURL != "" {
+		cfg.URL, ok = cacheURL, true
+	}
+	if ok {
+		c, err := casclient.New(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		fetchers = append(fetchers, push.CacheFetcher{Client: c, URL: cfg.URL})
+		closers = func() { c.Close() }
+	}
+	ws := os.Getenv("BUILD_WORKSPACE_DIRECTORY")
+	if rebuild && ws != "" && len(layerTargets) == len(img.Manifest().Layers) {
+		r := &push.Rebuild{Workspace: ws, Bazel: envOr("STRATA_BAZEL", "bazel"), Flags: strings.Fields(os.Getenv("STRATA_REBUILD_FLAGS")),
+			Targets: map[v1.Hash]string{}, Paths: map[v1.Hash]string{}, Log: os.Stderr}
+		for i, l := range img.Manifest().Layers {
+			if img.Source(l.Digest) == "" && layerTargets[i] != "" {
+				r.Targets[l.Digest], r.Paths[l.Digest] = layerTargets[i], img.BlobPath(l.Digest)
+			}
+		}
+		fetchers = append(fetchers, r)
+	}
+	return fetchers, closers, nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// execPath finds a file Bazel names by its execution-root path ("bazel-out/...",
+// "external/..."): through the workspace's bazel-out symlink, whose parent is
+// the execution root.
+func execPath(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	for _, dir := range []string{os.Getenv("BUILD_WORKSPACE_DIRECTORY"), os.Getenv("STRATA_ORIG_PWD")} {
+		if dir != "" {
+			if _, err := os.Stat(filepath.Join(dir, "bazel-out")); err == nil {
+				// Not filepath.Join: it would clean "bazel-out/.." away
+				// lexically, but the ".." must go up from the symlink's target.
+				return dir + "/bazel-out/../" + p
+			}
+		}
+	}
+	return p
 }
 
 func runTags(args []string) error {

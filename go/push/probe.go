@@ -1,0 +1,48 @@
+package push
+
+import (
+	"context"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/regclient"
+)
+
+// ProbeResult says what one repository holds of an image.
+type ProbeResult struct {
+	Target       Target
+	Manifest     bool            // the manifest is there by digest
+	MissingBlobs []v1.Descriptor // when the manifest is not
+	StaleTags    []string        // tags absent or pointing elsewhere
+}
+
+// Complete reports whether nothing needs pushing.
+func (r ProbeResult) Complete() bool { return r.Manifest && len(r.StaleTags) == 0 }
+
+// Probe checks, without writing anything, whether each target already holds
+// the image and its tags: the "is it built and pushed already?" question CI
+// asks before building, testing and pushing again.
+func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []Target, r regclient.Retry) ([]ProbeResult, error) {
+	opts := regclient.RemoteOptions(ctx, r, 1)
+	var out []ProbeResult
+	for _, t := range targets {
+		res := ProbeResult{Target: t}
+		if d, err := remote.Head(t.Repository.Digest(digest.String()), opts...); err == nil && d.Digest == digest {
+			res.Manifest = true
+		} else {
+			missing, err := missingBlobs(ctx, img, t.Repository, Options{Retry: r})
+			if err != nil {
+				return out, err
+			}
+			res.MissingBlobs = missing
+		}
+		for _, tag := range t.Tags {
+			if d, err := remote.Head(t.Repository.Tag(tag), opts...); err != nil || d.Digest != digest {
+				res.StaleTags = append(res.StaleTags, tag)
+			}
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
