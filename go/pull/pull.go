@@ -239,6 +239,9 @@ func explain(err error, bad func(string, string) error) error {
 		return bad("the registry refused access ("+err.Error()+")", regclient.LoginFix)
 	case regclient.NotFound(err):
 		return bad("the registry has no such repository or digest ("+err.Error()+")", "check image and digest, e.g. with `crane digest IMAGE:TAG`")
+	case strings.Contains(err.Error(), "does not match"):
+		return bad("the registry served content that does not match the pinned digest ("+err.Error()+")",
+			"check the digest; if it is right, the registry (or a mirror in front of it) is serving corrupt or altered content")
 	}
 	return bad("pull failed: "+err.Error(), "check that the registry is reachable and the image reference is right")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,4 +177,29 @@ func TestCredentials(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused access") || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("wrong password: want a refusal that does not echo the secret, got %v", err)
 	}
+}
+
+// TestContentNotMatchingDigest: a registry that serves other bytes than the
+// pinned digest names is caught.
+func TestContentNotMatchingDigest(t *testing.T) {
+	reg := registry.New(quiet)
+	var swap atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if swap.Load() && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/sha256:") {
+			other, _ := random.Image(64, 1)
+			raw, _ := other.RawManifest()
+			w.Header().Set("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+			w.Write(raw)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	_, d := seed(t, srv)
+	swap.Store(true)
+	_, err := pull.Pull(context.Background(), pull.Request{Name: "base", Image: host(srv) + "/base", Digest: d.String(), Platform: amd64, Out: t.TempDir()}, retry)
+	if err == nil || !strings.Contains(err.Error(), `image_pull(name = "base")`) || !strings.Contains(err.Error(), "does not match the pinned digest") {
+		t.Fatalf("want a clear error for content that does not match the digest, got %v", err)
+	}
+	t.Log(err)
 }

@@ -4,15 +4,26 @@ load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 
-def blob_args(args, layers):
-    """Adds --descriptor/--blob pairs; a layer left in its registry gets --blob ""."""
+def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
+    """Runs a strata writer (oci-layout, tarball) over an image's blobs.
+
+    A layer left in its registry (shallow image_pull) gets --blob "", and the
+    writer fails with advice if asked for bytes it does not have.
+    """
+    args = ctx.actions.args()
+    args.add_all([command, "--manifest", manifest, "--config", config, "--out", output.path])
+    args.add_all(extra_args)
     for layer in layers:
         args.add("--descriptor", layer.descriptor)
         args.add("--blob", layer.blob.path if layer.blob else "")
-
-def blob_inputs(layers):
-    """The descriptor and (if any) blob files of layers."""
-    return [layer.descriptor for layer in layers] + [layer.blob for layer in layers if layer.blob]
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [args],
+        inputs = [manifest, config] + [layer.descriptor for layer in layers] + [layer.blob for layer in layers if layer.blob],
+        outputs = [output],
+        mnemonic = mnemonic,
+        progress_message = "Writing %s %s" % (what, label_str(ctx.label)),
+    )
 
 def _image_impl(ctx):
     name = ctx.label.name
@@ -55,34 +66,13 @@ def _image_impl(ctx):
     )
 
     all_layers = (base.layers if base else []) + layers
-    blobs = blob_inputs(all_layers)
-
     layout = ctx.actions.declare_directory(name + ".oci")
-    args = ctx.actions.args()
-    args.add_all(["oci-layout", "--manifest", manifest, "--config", config, "--out", layout.path])
-    blob_args(args, all_layers)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = [manifest, config] + blobs,
-        outputs = [layout],
-        mnemonic = "StrataOCILayout",
-        progress_message = "Writing OCI layout %s" % ctx.label,
-    )
-
+    write_image_file(ctx, "oci-layout", "StrataOCILayout", "OCI layout", layout, manifest, config, all_layers)
     tarball = ctx.actions.declare_file(name + ".tar")
-    args = ctx.actions.args()
-    args.add_all(["tarball", "--manifest", manifest, "--config", config, "--out", tarball])
-    args.add_all(ctx.attr.repo_tags, before_each = "--tag")
-    blob_args(args, all_layers)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = [manifest, config] + blobs,
-        outputs = [tarball],
-        mnemonic = "StrataTarball",
-        progress_message = "Writing docker-archive %s" % ctx.label,
-    )
+    tag_args = []
+    for tag in ctx.attr.repo_tags:
+        tag_args.extend(["--tag", tag])
+    write_image_file(ctx, "tarball", "StrataTarball", "docker-archive", tarball, manifest, config, all_layers, tag_args)
 
     return [
         DefaultInfo(files = depset([digest, manifest, config])),

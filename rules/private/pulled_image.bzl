@@ -1,7 +1,7 @@
 """pulled_image: ImageInfo for a base fetched by image_pull (used in its generated BUILD)."""
 
+load(":image.bzl", "write_image_file")
 load(":image_info.bzl", "ImageInfo")
-load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 
 def _pulled_image_impl(ctx):
@@ -16,19 +16,7 @@ def _pulled_image_impl(ctx):
         for i, d in enumerate(ctx.files.descriptors)
     ]
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
-    args = ctx.actions.args()
-    args.add_all(["tarball", "--manifest", ctx.file.manifest, "--config", ctx.file.config, "--out", tarball])
-    for layer in layers:
-        args.add("--descriptor", layer.descriptor)
-        args.add("--blob", layer.blob.path if layer.blob else "")
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = [ctx.file.manifest, ctx.file.config] + ctx.files.descriptors + ctx.files.blobs,
-        outputs = [tarball],
-        mnemonic = "StrataTarball",
-        progress_message = "Writing docker-archive %s" % label_str(ctx.label),
-    )
+    write_image_file(ctx, "tarball", "StrataTarball", "docker-archive", tarball, ctx.file.manifest, ctx.file.config, layers)
     return [
         DefaultInfo(files = depset([ctx.file.digest, ctx.file.manifest, ctx.file.config])),
         ImageInfo(

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"os"
 
 	"github.com/strata-build/rules_strata/go/blobimage"
@@ -40,48 +41,58 @@ func runImage(args []string) error {
 	return nil
 }
 
+// imageOnDisk are the flags that locate a built image: manifest, config and
+// descriptor/blob pairs (the inputs of the layout and tarball writers).
+type imageOnDisk struct {
+	manifest, config, out *string
+	descs, blobs          repeated
+}
+
+func addImageFlags(fs *flag.FlagSet, outHelp string) *imageOnDisk {
+	i := &imageOnDisk{
+		manifest: fs.String("manifest", "", "image manifest JSON"),
+		config:   fs.String("config", "", "image config JSON"),
+		out:      fs.String("out", "", outHelp),
+	}
+	fs.Var(&i.descs, "descriptor", "layer descriptor (repeat; pairs with --blob)")
+	fs.Var(&i.blobs, "blob", "layer blob (repeat; pairs with --descriptor)")
+	return i
+}
+
+func (i *imageOnDisk) load(fs *flag.FlagSet) (*blobimage.Image, error) {
+	if err := required(fs, "manifest", "config", "out"); err != nil {
+		return nil, err
+	}
+	return blobimage.Load(*i.manifest, *i.config, i.descs, i.blobs)
+}
+
 func runOCILayout(args []string) error {
 	fs := newFlags("oci-layout")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	out := fs.String("out", "", "output: OCI layout directory")
+	in := addImageFlags(fs, "output: OCI layout directory")
 	tag := fs.String("tag", "latest", "ref name of the image in index.json")
-	var descs, blobs repeated
-	fs.Var(&descs, "descriptor", "layer descriptor (repeat; pairs with --blob)")
-	fs.Var(&blobs, "blob", "layer blob (repeat; pairs with --descriptor)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := required(fs, "manifest", "config", "out"); err != nil {
-		return err
-	}
-	img, err := blobimage.Load(*manifest, *cfg, descs, blobs)
+	img, err := in.load(fs)
 	if err != nil {
 		return err
 	}
-	return ocilayout.Write(*out, img, *tag)
+	return ocilayout.Write(*in.out, img, *tag)
 }
 
 func runTarball(args []string) error {
 	fs := newFlags("tarball")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	out := fs.String("out", "", "output: docker-archive tar file")
-	var descs, blobs, tags repeated
-	fs.Var(&descs, "descriptor", "layer descriptor (repeat; pairs with --blob)")
-	fs.Var(&blobs, "blob", "layer blob (repeat; pairs with --descriptor)")
+	in := addImageFlags(fs, "output: docker-archive tar file")
+	var tags repeated
 	fs.Var(&tags, "tag", "repo:tag to record in the archive (repeat)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := required(fs, "manifest", "config", "out"); err != nil {
-		return err
-	}
-	img, err := blobimage.Load(*manifest, *cfg, descs, blobs)
+	img, err := in.load(fs)
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(*out)
+	f, err := os.Create(*in.out)
 	if err != nil {
 		return err
 	}
