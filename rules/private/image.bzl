@@ -9,6 +9,17 @@ def write_image_file(ctx, command, mnemonic, what, output, manifest, config, lay
 
     A layer left in its registry (shallow image_pull) gets --blob "", and the
     writer fails with advice if asked for bytes it does not have.
+
+    Args:
+      ctx: the rule context (needs the _strata attribute).
+      command: strata subcommand, "oci-layout" or "tarball".
+      mnemonic: action mnemonic.
+      what: what is written, for the progress message.
+      output: the File or directory to write.
+      manifest: the image manifest File.
+      config: the image config File.
+      layers: LayerInfo of every layer, in manifest order.
+      extra_args: more arguments for the subcommand.
     """
     args = ctx.actions.args()
     args.add_all([command, "--manifest", manifest, "--config", config, "--out", output.path])
