@@ -16,6 +16,7 @@ ensure_apt_packages() {
   command -v umoci >/dev/null || missing+=(umoci)
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  command -v curl >/dev/null || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages)"
   local sudo=""
