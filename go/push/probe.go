@@ -24,7 +24,10 @@ func (r ProbeResult) Complete() bool { return r.Manifest && len(r.StaleTags) == 
 // the image and its tags: the "is it built and pushed already?" question CI
 // asks before building, testing and pushing again.
 func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []Target, r regclient.Retry) ([]ProbeResult, error) {
-	opts := regclient.RemoteOptions(ctx, r, 1)
+	opts, err := reusing(regclient.RemoteOptions(ctx, r, 1))
+	if err != nil {
+		return nil, err
+	}
 	var out []ProbeResult
 	for _, t := range targets {
 		res := ProbeResult{Target: t}

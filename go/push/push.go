@@ -72,7 +72,10 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	if logw == nil {
 		logw = io.Discard
 	}
-	opts := regclient.RemoteOptions(ctx, o.Retry, o.Jobs)
+	opts, err := reusing(regclient.RemoteOptions(ctx, o.Retry, o.Jobs))
+	if err != nil {
+		return nil, err
+	}
 	var results []Result
 	pushed := map[string]name.Repository{} // registry -> first repository written there
 	for _, t := range targets {
@@ -318,4 +321,19 @@ func showProgress(w io.Writer, what string, sent *atomic.Int64, total int64) (st
 		}
 	}()
 	return func() { close(done) }
+}
+
+// reusing adds one shared Pusher and Puller to opts, so every HEAD, mount and
+// upload of a push reuses the same authenticated transports (one token and
+// one /v2/ ping per repository instead of one per request).
+func reusing(opts []remote.Option) ([]remote.Option, error) {
+	pusher, err := remote.NewPusher(opts...)
+	if err != nil {
+		return nil, err
+	}
+	puller, err := remote.NewPuller(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, remote.Reuse(pusher), remote.Reuse(puller)), nil
 }
