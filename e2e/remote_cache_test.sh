@@ -46,6 +46,14 @@ expect_eq "layer and image actions served by the cache" "$(grep -cE '^Strata(Lay
 expect_eq "machine 2 digest" "$(cat bazel-bin/examples/hello/image.digest)" "$digest"
 expect_eq "layer blobs downloaded to machine 2" "$(ls bazel-bin/examples/hello/ | grep -c '_layer\.tar' || true)" 0
 
+log "machine 3 reads the same cache over HTTP: zero local actions too"
+copy_workspace "$SCRATCH/m3"
+(cd "$SCRATCH/m3" && STRATA_REMOTE_CACHE=http://127.0.0.1:$http_port scripts/remote_cache_rc.sh &&
+  bz "$SCRATCH/ob3" build --config=cache-minimal --execution_log_json_file="$SCRATCH/m3.json" $TARGETS)
+spawns "$SCRATCH/m3.json" > "$SCRATCH/m3.spawns"
+expect_eq "spawns run locally on machine 3 (HTTP cache)" "$(grep -c ' false$' "$SCRATCH/m3.spawns" || true)" 0
+expect_eq "machine 3 digest" "$(cat "$SCRATCH/m3/bazel-bin/examples/hello/image.digest")" "$digest"
+
 log "push from machine 2 streams blobs from the cache (gRPC), downloading none"
 bazel run --config=cache-minimal //examples/hello:image.push -- --repository "$R/bwob/hello" --no-rebuild > "$SCRATCH/push-grpc.txt" 2>&1 ||
   { cat "$SCRATCH/push-grpc.txt"; die "BwoB push via gRPC cache failed"; }
