@@ -72,6 +72,22 @@ DOCKER_CONFIG=$SCRATCH/docker-empty STRATA_REGISTRY_USERNAME=ci STRATA_REGISTRY_
 expect_eq "pushed with environment credentials" \
   "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-c/hello:env")" "$digest"
 
+log "credentials from a docker credential helper (credHelpers)"
+mkdir -p "$SCRATCH/helper-bin" "$SCRATCH/docker-helper"
+cat > "$SCRATCH/helper-bin/docker-credential-stratatest" <<HELPER
+#!/bin/sh
+# The docker credential-helper protocol: "get" reads a server URL on stdin.
+[ "\$1" = get ] || exit 1
+read -r server
+echo "{\"ServerURL\":\"\$server\",\"Username\":\"ci\",\"Secret\":\"$SECRET\"}"
+HELPER
+chmod +x "$SCRATCH/helper-bin/docker-credential-stratatest"
+printf '{"credHelpers":{"%s":"stratatest"}}' "$R" > "$SCRATCH/docker-helper/config.json"
+PATH=$SCRATCH/helper-bin:$PATH DOCKER_CONFIG=$SCRATCH/docker-helper push --repository "$R/org-d/hello" --tag helper > /dev/null 2>&1 ||
+  die "push with a credential helper failed"
+expect_eq "pushed with credHelpers" \
+  "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-d/hello:helper")" "$digest"
+
 log "stamped tag templates; stamping never changes layers or the digest"
 PR_NUMBER=42 BRANCH="Feature/JIRA-7 Login Page" SHORT_SHA=abc1234 DOCKER_CONFIG=$SCRATCH/docker \
   bz "$OB" run --stamp --workspace_status_command=examples/hello/workspace_status.sh \
@@ -113,7 +129,10 @@ base_layer=$(sed -n 's/.*"digest": "\(sha256:[0-9a-f]*\)".*/\1/p' "$OB/external/
 mark=$(wc -l < "$LOG")
 DOCKER_CONFIG=$SCRATCH/docker bz "$OB" run //examples/on_base:image.push -- --repository "$R/org-a/on-base" > /dev/null 2>&1 ||
   die "push of the image on the pulled base to another registry failed"
-check "crane validate --remote (base layer streamed from $EXAMPLE_REGISTRY)" env DOCKER_CONFIG="$SCRATCH/docker" crane validate --remote "$R/org-a/on-base@$(cat bazel-bin/examples/on_base/image.digest)"
+on_base=$(cat bazel-bin/examples/on_base/image.digest)
+check "crane validate --remote (base layer streamed from $EXAMPLE_REGISTRY)" env DOCKER_CONFIG="$SCRATCH/docker" crane validate --remote "$R/org-a/on-base@$on_base"
+expect_eq "skopeo inspect of the image on the pulled base" \
+  "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-a/on-base@$on_base")" "$on_base"
 elog=$ROOT/.cache/registry/registry.log
 [ -f "$elog" ] || elog=/dev/null
 before=$(wc -l < "$elog" 2>/dev/null || echo 0)
