@@ -3,6 +3,7 @@
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
+load(":strata_attr.bzl", "STRATA_EXEC")
 
 def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
     """Runs a strata writer (oci-layout, tarball) over an image's blobs.
@@ -108,12 +109,7 @@ ATTRS = {
     "variant": attr.string(doc = "CPU variant, e.g. `v8` for arm64."),
     "volumes": attr.string_list(doc = "Absolute paths declared as volumes."),
     "workdir": attr.string(doc = "Working directory."),
-    "_strata": attr.label(
-        default = Label("@strata_tool//:strata"),
-        executable = True,
-        cfg = "exec",
-        allow_single_file = True,
-    ),
+    "_strata": STRATA_EXEC,
 }
 
 image_rule = rule(

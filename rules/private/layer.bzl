@@ -2,6 +2,7 @@
 
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
+load(":strata_attr.bzl", "STRATA_EXEC")
 
 _EXTENSIONS = {
     "gzip": ".tar.gz",
@@ -187,12 +188,7 @@ ATTRS = {
         doc = "Default user id of every entry (entries of `tars` keep theirs).",
         default = 0,
     ),
-    "_strata": attr.label(
-        default = Label("@strata_tool//:strata"),
-        executable = True,
-        cfg = "exec",
-        allow_single_file = True,
-    ),
+    "_strata": STRATA_EXEC,
 }
 
 image_layer = rule(

@@ -3,6 +3,7 @@
 load(":image.bzl", "write_image_file")
 load(":image_info.bzl", "ImageInfo")
 load(":layer_info.bzl", "LayerInfo")
+load(":strata_attr.bzl", "STRATA_EXEC")
 
 def _pulled_image_impl(ctx):
     if ctx.files.blobs and len(ctx.files.blobs) != len(ctx.files.descriptors):
@@ -37,12 +38,7 @@ pulled_image = rule(
         "descriptors": attr.label_list(allow_files = True, doc = "Layer descriptors, in manifest order."),
         "digest": attr.label(allow_single_file = True, mandatory = True, doc = "Manifest digest file."),
         "manifest": attr.label(allow_single_file = True, mandatory = True, doc = "Platform manifest JSON."),
-        "_strata": attr.label(
-            default = Label("@strata_tool//:strata"),
-            executable = True,
-            cfg = "exec",
-            allow_single_file = True,
-        ),
+        "_strata": STRATA_EXEC,
     },
     provides = [ImageInfo],
 )

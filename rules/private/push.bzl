@@ -3,6 +3,7 @@
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":stamp.bzl", "stamping")
+load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
 def _image_push_impl(ctx, command = "push"):
     image = ctx.attr.image[ImageInfo]
@@ -86,18 +87,8 @@ _ATTRS = {
     "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (templates then fail); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
     "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
     "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
-    "_strata": attr.label(
-        default = Label("@strata_tool//:strata"),
-        executable = True,
-        cfg = "exec",
-        allow_single_file = True,
-    ),
-    "_strata_run": attr.label(
-        default = Label("@strata_tool//:strata"),
-        executable = True,
-        cfg = "target",
-        allow_single_file = True,
-    ),
+    "_strata": STRATA_EXEC,
+    "_strata_run": STRATA_RUN,
 }
 
 def _image_probe_impl(ctx):

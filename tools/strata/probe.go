@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/push"
 )
 
@@ -27,15 +26,12 @@ func runProbe(args []string) error {
 	if err := p.fs.Parse(args); err != nil {
 		return err
 	}
-	img, spec, targets, err := p.load()
+	job, err := p.load()
 	if err != nil {
 		return err
 	}
-	digest, err := v1.NewHash(spec.Digest)
-	if err != nil {
-		return err
-	}
-	results, err := push.Probe(context.Background(), img, digest, targets, *p.retry)
+	img, digest := job.img, job.digest
+	results, err := push.Probe(context.Background(), img, digest, job.targets, *p.retry)
 	if err != nil {
 		return err
 	}

@@ -54,47 +54,63 @@ func newPushFlags(name string) *pushFlags {
 	return p
 }
 
+// pushJob is a loaded push spec and where it goes.
+type pushJob struct {
+	img     *blobimage.Image
+	spec    pushspec.Spec
+	digest  v1.Hash
+	targets []push.Target
+}
+
 // load validates the flags and reads the image and its targets.
-func (p *pushFlags) load() (*blobimage.Image, pushspec.Spec, []push.Target, error) {
+func (p *pushFlags) load() (pushJob, error) {
+	j, err := p.loadSpec()
+	if err == nil {
+		j.digest, err = v1.NewHash(j.spec.Digest)
+	}
+	return j, err
+}
+
+func (p *pushFlags) loadSpec() (pushJob, error) {
 	var spec pushspec.Spec
 	if err := required(p.fs, "spec"); err != nil {
-		return nil, spec, nil, err
+		return pushJob{}, err
 	}
 	repos := p.repos
 	if len(repos) == 0 {
 		repos = p.defaultRepos
 	}
 	if len(repos) == 0 {
-		return nil, spec, nil, usererr.New(*p.target, "", "no repository given",
+		return pushJob{}, usererr.New(*p.target, "", "no repository given",
 			"set repositories on the image (push_repositories) or image_push, or pass one: bazel run TARGET -- --repository registry.example.com/team/app")
 	}
 	tags := p.tags
 	for _, f := range p.tagFiles {
 		lines, err := readLines(f)
 		if err != nil {
-			return nil, spec, nil, err
+			return pushJob{}, err
 		}
 		tags = append(tags, lines...)
 	}
 	for _, t := range tags {
 		if t != tagtemplate.Sanitize(t) || len(t) > tagtemplate.MaxLen {
-			return nil, spec, nil, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
+			return pushJob{}, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
 		}
 	}
 	var targets []push.Target
 	for _, r := range repos {
 		repo, err := name.NewRepository(r)
 		if err != nil {
-			return nil, spec, nil, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
+			return pushJob{}, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
 		}
 		targets = append(targets, push.Target{Repository: repo, Tags: tags})
 	}
 	spec, err := pushspec.Read(*p.spec)
 	if err != nil {
-		return nil, spec, nil, err
+		return pushJob{}, err
 	}
 	img, err := spec.Image(execPath)
-	return img, spec, targets, err
+	return pushJob{img: img, spec: spec, targets: targets}, err
 }
 
 func runPushSpec(args []string) error {
@@ -150,19 +166,16 @@ func runPush(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	img, spec, targets, err := p.load()
+	job, err := p.load()
 	if err != nil {
 		return err
 	}
-	digest, err := v1.NewHash(spec.Digest)
-	if err != nil {
-		return err
-	}
+	img, digest, targets := job.img, job.digest, job.targets
 	tags := targets[0].Tags
 	target := p.target
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
-	fetchers, closeFetchers, err := blobFetchers(img, *remoteCache, spec.Targets(), !*noRebuild)
+	fetchers, closeFetchers, err := blobFetchers(img, *remoteCache, job.spec.Targets(), !*noRebuild)
 	if err != nil {
 		return err
 	}
