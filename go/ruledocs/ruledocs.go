@@ -54,6 +54,9 @@ func ParseFile(path string) ([]Rule, error) {
 			return nil, fmt.Errorf("%s: rule %s: %w", path, name, err)
 		}
 		for _, kv := range entries {
+			if strings.HasPrefix(str(kv.Key), "_") {
+				continue // private: implementation detail, not documented
+			}
 			a, err := parseAttr(kv)
 			if err != nil {
 				return nil, fmt.Errorf("%s: rule %s: %w", path, name, err)
