@@ -2,6 +2,7 @@ package pull_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -202,4 +203,45 @@ func TestContentNotMatchingDigest(t *testing.T) {
 		t.Fatalf("want a clear error for content that does not match the digest, got %v", err)
 	}
 	t.Log(err)
+}
+
+// TestAnonymousBearerToken: a registry that wants a bearer token, handed out
+// anonymously by its token endpoint (as public registries do), is pulled from
+// without any credentials configured.
+func TestAnonymousBearerToken(t *testing.T) {
+	reg := registry.New(quiet)
+	var tokens atomic.Int64
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			if _, _, ok := r.BasicAuth(); ok {
+				t.Error("credentials were sent for an anonymous pull")
+			}
+			tokens.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"token":"anon-token","expires_in":300}`))
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer anon-token" {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="test",scope="repository:base:pull"`, srv.URL))
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	img, _ := random.Image(256, 1)
+	ref, _ := name.ParseReference(host(srv) + "/base:1")
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	_, err := pull.Pull(context.Background(), pull.Request{Name: "base", Image: host(srv) + "/base", Digest: d.String(), Platform: amd64, Out: t.TempDir()}, retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tokens.Load() == 0 {
+		t.Fatal("the token endpoint was never asked: the bearer flow did not run")
+	}
 }
