@@ -340,3 +340,34 @@ func TestProbe(t *testing.T) {
 		t.Fatalf("after push: %+v %v", res, err)
 	}
 }
+
+// syncBuffer is a bytes.Buffer safe for the progress goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestProgress: a slow upload reports bytes sent and the rate.
+func TestProgress(t *testing.T) {
+	store := registry.New(quiet)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			time.Sleep(1500 * time.Millisecond) // a slow link
+		}
+		store.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	img, digest := onDisk(t, 1)
+	var progress syncBuffer
+	_, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "slow/app")}},
+		push.Options{Retry: regclient.Retry{Attempts: 1, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: 10 * time.Second}, Progress: &progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := progress.String(); !strings.Contains(got, "MiB of up to") || !strings.Contains(got, "MiB/s") {
+		t.Fatalf("no progress line during a slow upload: %q", got)
+	}
+}
