@@ -1,10 +1,9 @@
 package image
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"strings"
+
+	"github.com/strata-build/rules_strata/go/jsonspec"
 )
 
 // Spec is what the image rule asks for, written by Starlark as JSON.
@@ -34,14 +33,8 @@ type Spec struct {
 // ReadSpec loads a spec file.
 func ReadSpec(path string) (Spec, error) {
 	var s Spec
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := jsonspec.Read(path, "image spec", &s); err != nil {
 		return s, err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return s, fmt.Errorf("%s: bad image spec: %w", path, err)
 	}
 	if len(s.LayerTargets) != len(s.Layers) {
 		return s, fmt.Errorf("%s: %d layers but %d layer targets", path, len(s.Layers), len(s.LayerTargets))

@@ -1,11 +1,11 @@
 package layer
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/strata-build/rules_strata/go/jsonspec"
 )
 
 // Spec is what the image_layer rule asks for, written by Starlark as JSON.
@@ -50,14 +50,8 @@ type Symlink struct {
 // ReadSpec loads a spec file.
 func ReadSpec(path string) (Spec, error) {
 	var s Spec
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := jsonspec.Read(path, "layer spec", &s); err != nil {
 		return s, err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return s, fmt.Errorf("%s: bad layer spec: %w", path, err)
 	}
 	return s, nil
 }

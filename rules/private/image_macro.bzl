@@ -24,24 +24,16 @@ def image(
       **kwargs: the attributes of `image_rule`.
     """
     image_rule(name = name, visibility = visibility, tags = tags, **kwargs)
-    image_push(
-        name = name + ".push",
-        image = ":" + name,
-        repositories = push_repositories,
-        remote_tags = push_tags,
-        stamp = stamp,
-        tags = ["manual"],
-        visibility = visibility,
-    )
-    image_probe(
-        name = name + ".probe",
-        image = ":" + name,
-        repositories = push_repositories,
-        remote_tags = push_tags,
-        stamp = stamp,
-        tags = ["manual"],
-        visibility = visibility,
-    )
+    for rule, suffix in [(image_push, ".push"), (image_probe, ".probe")]:
+        rule(
+            name = name + suffix,
+            image = ":" + name,
+            repositories = push_repositories,
+            remote_tags = push_tags,
+            stamp = stamp,
+            tags = ["manual"],
+            visibility = visibility,
+        )
     image_load(
         name = name + ".load",
         image = ":" + name,

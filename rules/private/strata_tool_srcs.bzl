@@ -12,6 +12,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/image/describe.go"),
     Label("//:go/image/image.go"),
     Label("//:go/image/spec.go"),
+    Label("//:go/jsonspec/jsonspec.go"),
     Label("//:go/layer/build.go"),
     Label("//:go/layer/collect.go"),
     Label("//:go/layer/doc.go"),
