@@ -9,33 +9,62 @@
     use_repo(strata, "base")
 """
 
-load("//rules/private:image_pull.bzl", "image_pull")
+load("//rules/private:image_pull.bzl", "PULL_ATTRS", "image_pull")
+load("//rules/private:pulls.bzl", "merge_pulls")
 load("//rules/private:strata_tool.bzl", "strata_tool")
 
 _pull = tag_class(
-    doc = "A base image pinned by digest; see image_pull.",
-    attrs = {
-        "digest": attr.string(doc = "sha256:... of the manifest or index."),
-        "download_layers": attr.bool(default = False, doc = "Also download every layer blob."),
-        "image": attr.string(mandatory = True, doc = "Repository, e.g. registry.example.com/team/base."),
-        "name": attr.string(mandatory = True, doc = "Repository name to use_repo."),
-        "platform": attr.string(default = "linux/amd64", doc = "os/arch[/variant] to pick from an index."),
-        "tag": attr.string(doc = "Documentation only."),
-    },
+    doc = "A base image pinned by digest; the attributes are image_pull's.",
+    attrs = dict(PULL_ATTRS, name = attr.string(mandatory = True, doc = "Repository name to use_repo, and of its target.")),
 )
 
 def _strata_impl(module_ctx):
     strata_tool(name = "strata_tool")
+    modules = []
     for mod in module_ctx.modules:
-        for p in mod.tags.pull:
-            image_pull(
-                name = p.name,
-                image = p.image,
-                digest = p.digest,
-                tag = p.tag,
-                platform = p.platform,
-                download_layers = p.download_layers,
-            )
+        modules.append(struct(
+            name = mod.name,
+            is_root = mod.is_root,
+            pulls = [
+                struct(
+                    name = p.name,
+                    image = p.image,
+                    digest = p.digest,
+                    tag = p.tag,
+                    platform = p.platform,
+                    download_layers = p.download_layers,
+                    timeout = p.timeout,
+                    dev = module_ctx.is_dev_dependency(p),
+                )
+                for p in mod.tags.pull
+            ],
+        ))
+    merged = merge_pulls(modules)
+    if merged.errors:
+        fail("\n".join(merged.errors))
+    for name, p in merged.pulls.items():
+        image_pull(
+            name = name,
+            target_name = name,
+            image = p.image,
+            digest = p.digest,
+            tag = p.tag,
+            platform = p.platform,
+            download_layers = p.download_layers,
+            timeout = p.timeout,
+        )
+
+    # Tells `bazel mod tidy` which use_repo lines the root module needs.
+    root_direct = list(merged.root_direct)
+    for mod in module_ctx.modules:
+        if mod.is_root and mod.name == "rules_strata":
+            root_direct.append("strata_tool")
+    if hasattr(module_ctx, "extension_metadata"):
+        return module_ctx.extension_metadata(
+            root_module_direct_deps = root_direct,
+            root_module_direct_dev_deps = merged.root_direct_dev,
+        )
+    return None
 
 strata = module_extension(
     implementation = _strata_impl,

@@ -16,12 +16,16 @@ credHelpers, credsStore), `REGISTRY_AUTH_FILE`, or
 """
 
 def _image_pull_impl(rctx):
+    # Under bzlmod rctx.attr.name is the canonical name (e.g.
+    # `rules_strata++strata+base`); the module extension passes the name the
+    # user wrote as target_name, for the generated target and for messages.
+    name = rctx.attr.target_name or rctx.attr.name
     strata = rctx.path(Label("@strata_tool//:strata"))
     cmd = [
         strata,
         "pull",
         "--name",
-        rctx.attr.name,
+        name,
         "--image",
         rctx.attr.image,
         "--platform",
@@ -62,22 +66,28 @@ alias(
 """.format(
         image = info["image"],
         digest = info["digest"],
-        name = rctx.attr.name,
+        name = name,
         blobs = repr(["blobs/layer_%d" % i for i in range(n)] if info["blobs"] else []),
         descriptors = repr(["layer_%d.json" % i for i in range(n)]),
     ))
 
+# The attributes of image_pull, shared with the module extension's `pull` tag
+# class so that the two cannot drift apart.
+PULL_ATTRS = {
+    "digest": attr.string(doc = "`sha256:...` of the image manifest or multi-platform index. Required; a missing one is an error that prints the digest to pin."),
+    "download_layers": attr.bool(doc = "Also download and verify every layer blob (for `tarball`/`oci_layout` outputs of images built on it).", default = False),
+    "image": attr.string(doc = "Repository, e.g. `registry.example.com/team/base` (no tag, no digest).", mandatory = True),
+    "platform": attr.string(doc = "`os/arch[/variant]` to pick from a multi-platform index.", default = "linux/amd64"),
+    "tag": attr.string(doc = "The tag the digest was taken from: documentation only, and the tag resolved when `digest` is missing."),
+    "timeout": attr.int(doc = "Seconds the fetch may take.", default = 600),
+}
+
 image_pull = repository_rule(
     implementation = _image_pull_impl,
     doc = _DOC,
-    attrs = {
-        "digest": attr.string(doc = "`sha256:...` of the image manifest or multi-platform index. Required; a missing one is an error that prints the digest to pin."),
-        "download_layers": attr.bool(doc = "Also download and verify every layer blob (for `tarball`/`oci_layout` outputs of images built on it).", default = False),
-        "image": attr.string(doc = "Repository, e.g. `registry.example.com/team/base` (no tag, no digest).", mandatory = True),
-        "platform": attr.string(doc = "`os/arch[/variant]` to pick from a multi-platform index.", default = "linux/amd64"),
-        "tag": attr.string(doc = "The tag the digest was taken from: documentation only, and the tag resolved when `digest` is missing."),
-        "timeout": attr.int(doc = "Seconds the fetch may take.", default = 600),
-    },
+    attrs = dict(PULL_ATTRS, target_name = attr.string(
+        doc = "Name of the generated target and of the pull in messages. Empty (the default): the repository's name. The module extension sets it, because under bzlmod the repository's own name is its canonical name.",
+    )),
     # No secrets here: Bazel records these values in the output base. The
     # content is pinned by digest, so new credentials need no refetch.
     environ = ["DOCKER_CONFIG", "REGISTRY_AUTH_FILE"],
