@@ -23,8 +23,30 @@ def _toolchain_from_go_mod(content):
             return fields[1]
     fail("rules_strata: go.mod has no `toolchain goX.Y.Z` line; the strata build needs a pinned Go toolchain")
 
+def getenv(rctx, name, default = None):
+    """An environment variable, recorded as a dependency of the repository.
+
+    rctx.getenv (Bazel 7.1+) makes a change of the variable re-run the rule;
+    older Bazels only do that for the names listed in the rule's `environ`,
+    which must therefore list every name read here.
+    """
+    if hasattr(rctx, "getenv"):
+        return rctx.getenv(name, default)
+    return rctx.os.environ.get(name, default)
+
+def watch(rctx, label):
+    """Makes a change of the file at label re-run the repository rule.
+
+    Bazel 4-7 do that for every file resolved with rctx.path(label); Bazel 8
+    only for files passed to rctx.watch (7.1+).
+    """
+    if hasattr(rctx, "watch"):
+        rctx.watch(label)
+    else:
+        rctx.path(label)
+
 def _find_go(rctx):
-    explicit = rctx.os.environ.get("STRATA_GO", "")
+    explicit = getenv(rctx, "STRATA_GO", "")
     if explicit:
         return rctx.path(explicit)
     go = rctx.which("go")
@@ -47,7 +69,7 @@ def _strata_tool_impl(rctx):
     go_mod = rctx.path(rctx.attr.go_mod)
     root = go_mod.dirname
     for src in rctx.attr.srcs:
-        rctx.path(src)  # recorded by Bazel: editing the file re-runs this rule
+        watch(rctx, src)  # editing the file re-runs this rule
     toolchain = _toolchain_from_go_mod(rctx.read(go_mod))
     go = _find_go(rctx)
     env = {
@@ -57,7 +79,7 @@ def _strata_tool_impl(rctx):
         "GOTOOLCHAIN": toolchain,
         "GOWORK": "off",
     }
-    if not rctx.os.environ.get("HOME") and not rctx.os.environ.get("GOCACHE"):
+    if not getenv(rctx, "HOME") and not getenv(rctx, "GOCACHE"):
         env["GOCACHE"] = str(rctx.path("gocache"))
         env["GOPATH"] = str(rctx.path("gopath"))
     host = _run(rctx, [go, "env", "GOHOSTOS", "GOHOSTARCH"], env, root, "go env").strip().split("\n")
@@ -84,5 +106,5 @@ strata_tool = repository_rule(
         "go_mod": attr.label(doc = "The module's go.mod; its directory is the build root.", default = Label("//:go.mod"), allow_single_file = True),
         "srcs": attr.label_list(doc = "Every file the tool is built from, so Bazel re-runs the build when one changes.", default = STRATA_TOOL_SRCS, allow_files = True),
     },
-    environ = ["STRATA_GO", "GOPROXY", "GONOSUMDB", "GOPRIVATE"],
+    environ = ["STRATA_GO", "GOPROXY", "GONOSUMDB", "GOPRIVATE", "HOME", "GOCACHE"],
 )
