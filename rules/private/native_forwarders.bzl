@@ -1,10 +1,19 @@
-"""Repositories that forward rules_cc/rules_java symbols to Bazel's native rules.
+"""BAZEL 4 ONLY: stand-ins for rules_cc/rules_java/rules_shell that call native rules.
 
 Bazel 4's own @bazel_tools BUILD files load `@rules_cc//cc:defs.bzl` and
 `@rules_java//java:defs.bzl` (for cc_binary, sh_binary's launcher, the JDK
 toolchains), and Bazel then downloads those repositories. Offline (Debian's
 bazel-bootstrap) that fails with "Unknown host". These forwarders are all
-Bazel 4.2.3 needs. Bazel 7+ users get the real rules and never need this.
+Bazel 4.2.3 needs. On Bazel 5+ they would hide the real rules (and 7/8's
+autoloads), and on 9 the native rules they call are gone:
+rules_strata_bazel4_offline_dependencies() refuses to declare them there.
+
+`remote_coverage_tools` is an empty stand-in: every test rule depends on it,
+so without it `bazel test` fails offline.
+
+rules_shell's forwarders exist so that BUILD files can load sh_binary from
+`@rules_shell//shell:sh_binary.bzl` on every Bazel version, which Bazel 9
+(no autoloads, no native sh_binary) requires.
 """
 
 def _forwarder(symbols):
@@ -14,6 +23,9 @@ def _forwarder(symbols):
         "def {0}(**kwargs):\n    native.{0}(**kwargs)\n".format(s)
         for s in symbols
     ])
+
+# rules_shell has one file per rule: shell/sh_binary.bzl, ...
+_SHELL_RULES = ["sh_binary", "sh_library", "sh_test"]
 
 _PACKAGES = {
     "rules_cc": ("cc", [
@@ -38,14 +50,28 @@ _PACKAGES = {
 }
 
 def _native_forwarder_impl(rctx):
-    package, symbols = _PACKAGES[rctx.attr.kind]
     rctx.file("WORKSPACE", "workspace(name = \"%s\")\n" % rctx.name)
     rctx.file("BUILD.bazel", "")
+    if rctx.attr.kind == "remote_coverage_tools":
+        # Every test rule depends on these (for `bazel coverage`); Bazel 4
+        # downloads them even for `bazel test`. Empty stand-ins: coverage is
+        # not available offline, tests are.
+        rctx.file("BUILD.bazel", "\n".join([
+            'filegroup(name = "%s", visibility = ["//visibility:public"])' % n
+            for n in ["coverage_report_generator", "lcov_merger"]
+        ]) + "\n")
+        return
+    if rctx.attr.kind == "rules_shell":
+        rctx.file("shell/BUILD.bazel", "exports_files(%r)\n" % [r + ".bzl" for r in _SHELL_RULES])
+        for r in _SHELL_RULES:
+            rctx.file("shell/%s.bzl" % r, _forwarder([r]))
+        return
+    package, symbols = _PACKAGES[rctx.attr.kind]
     rctx.file(package + "/BUILD.bazel", "exports_files([\"defs.bzl\"])\n")
     rctx.file(package + "/defs.bzl", _forwarder(symbols))
 
 native_forwarder = repository_rule(
     implementation = _native_forwarder_impl,
     doc = "A stand-in for rules_cc or rules_java that calls Bazel's native rules.",
-    attrs = {"kind": attr.string(doc = "Which repository to stand in for.", values = _PACKAGES.keys(), mandatory = True)},
+    attrs = {"kind": attr.string(doc = "Which repository to stand in for.", values = _PACKAGES.keys() + ["rules_shell", "remote_coverage_tools"], mandatory = True)},
 )
