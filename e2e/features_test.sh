@@ -11,7 +11,7 @@ copy_workspace "$SCRATCH/repo"
 ws=$SCRATCH/repo/e2e/workspaces/features
 cd "$ws"
 bz "$SCRATCH/ob" build //:image --output_groups=+oci_layout
-strata=$SCRATCH/ob/external/strata_tool/strata
+strata=$(strata_path "$SCRATCH/ob" @rules_strata)
 
 for layer in tree_layer:zstd:tar.zst binary_layer:none:tar tar_layer:gzip:tar.gz; do
   IFS=: read -r name compression ext <<<"$layer"

@@ -31,7 +31,7 @@ expect_eq "/bin/greet" "$(readlink "$root/bin/greet")" "/app/bin/hello"
 expect_eq "runfiles link" "$(readlink "$root/app/bin/hello.runfiles/rules_strata/examples/hello/hello")" "/app/bin/hello"
 # A rootless unpack cannot apply owners, so read the declared uid:gid of
 # hello.conf from the layer itself.
-"$SCRATCH/ob/external/strata_tool/strata" list-layer $OUT/config_layer.tar.gz > "$SCRATCH/config_layer.ndjson"
+"$(strata_path "$SCRATCH/ob")" list-layer $OUT/config_layer.tar.gz > "$SCRATCH/config_layer.ndjson"
 contains "hello.conf owned by 1000:1000" "$SCRATCH/config_layer.ndjson" '"path":"etc/hello/hello.conf","type":"file","mode":"0644","uid":1000,"gid":1000'
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -6,7 +6,7 @@
 # sourced here in name order with one shared Bazel output base:
 #   WS      the scratch copy of the workspace (the current directory)
 #   OB      the output base; run Bazel as: bz "$OB" build //pkg:target
-#   STRATA  the strata tool that output base built (after a first build)
+#   STRATA  the strata tool that output base built
 #   bash e2e/real_inputs_test.sh [CONCERN...]   only the named concerns
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -14,8 +14,9 @@ source "$(dirname "$0")/lib.sh"
 copy_workspace "$SCRATCH/repo"
 WS=$SCRATCH/repo/e2e/workspaces/real_inputs
 OB=$SCRATCH/ob
-STRATA=$OB/external/strata_tool/strata
 cd "$WS"
+STRATA=$(strata_path "$OB" @rules_strata) || die "cannot build the strata tool in $WS"
+echo "$OB" >> "$OUTPUT_BASES_FILE"
 
 if [ $# -gt 0 ]; then
   concerns=()

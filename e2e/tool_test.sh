@@ -10,7 +10,7 @@ cd "$SCRATCH/ws"
 scripts/update-tool-srcs.sh --check
 
 bz "$SCRATCH/ob" build //examples/hello:image
-tool=$SCRATCH/ob/external/strata_tool/strata
+tool=$(strata_path "$SCRATCH/ob")
 want=$(sed -n 's/^toolchain //p' go.mod)
 expect_eq "toolchain the tool was built with" "$(go version "$tool" | awk '{print $2}')" "$want"
 go version -m "$tool" > "$SCRATCH/buildinfo.txt"

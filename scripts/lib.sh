@@ -41,7 +41,7 @@ ensure_go_tools() {
 
 # strata_bin prints the path of the strata tool Bazel built for the workspace
 # in the current directory.
-strata_bin() { echo "$(bazel info output_base 2>/dev/null)/external/strata_tool/strata"; }
+strata_bin() { strata_path "$(bazel info output_base 2>/dev/null)"; }
 
 # copy_workspace DEST copies the repository's files (tracked and new, not
 # ignored) to DEST as a fresh checkout would create them: modes follow the
@@ -117,14 +117,17 @@ ensure_example_registry() {
 }
 
 # seed_example_base pushes //examples/base:base to the example registry with
-# crane, and checks it lands under the digest WORKSPACE pins.
+# crane, and checks it lands under the digest WORKSPACE and MODULE.bazel pin.
 seed_example_base() {
   (cd "$ROOT" && bazel build //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1) ||
     die "bazel build //examples/base:base failed"
-  local want pinned
+  local want pinned f
   want=$(cat "$ROOT/bazel-bin/examples/base/base.digest")
-  pinned=$(sed -n 's/^ *digest = "\(sha256:[0-9a-f]*\)",  # strata_example_base$/\1/p' "$ROOT/WORKSPACE")
-  [ "$want" = "$pinned" ] || die "//examples/base:base has digest $want but WORKSPACE pins $pinned for strata_example_base (fix: update WORKSPACE)"
+  # WORKSPACE (Bazel 4) and MODULE.bazel (bzlmod) pin the same base.
+  for f in WORKSPACE MODULE.bazel; do
+    pinned=$(sed -n 's/^ *digest = "\(sha256:[0-9a-f]*\)",  # strata_example_base$/\1/p' "$ROOT/$f")
+    [ "$want" = "$pinned" ] || die "//examples/base:base has digest $want but $f pins $pinned for strata_example_base (fix: update $f)"
+  done
   crane push "$ROOT/bazel-bin/examples/base/base.oci" "$EXAMPLE_REGISTRY/strata/base:1" >/dev/null 2>&1 ||
     die "crane push of the example base to $EXAMPLE_REGISTRY failed"
 }
@@ -158,4 +161,16 @@ start_bazel_remote() {
   done
   cat "$dir/bazel-remote.log" >&2
   die "bazel-remote did not start"
+}
+
+# strata_path OUTPUT_BASE [REPO]: the absolute path of the strata tool that
+# Bazel built in OUTPUT_BASE for the workspace in the current directory.
+# Asks Bazel rather than guessing: under bzlmod the repository's directory
+# is named by its canonical name. REPO is how the workspace names
+# rules_strata ("" inside this repository, "@rules_strata" elsewhere).
+strata_path() {
+  local rel
+  rel=$(bazel --output_base="$1" cquery "${2:-}//rules:strata" --output=starlark \
+    --starlark:expr='target.files.to_list()[0].path' 2>/dev/null) || return 1
+  echo "$1/$rel"  # external/<repository>/strata, below the output base
 }
