@@ -7,20 +7,23 @@ ensure_apt_packages
 SCRATCH=${STRATA_E2E_TMP:-/tmp/strata-e2e}/$(basename "$0" .sh)
 rm -rf "$SCRATCH"
 mkdir -p "$SCRATCH"
-OUTPUT_BASES=()
+# Output bases this test used, one per line: a file, not a variable, so that
+# bz called in a subshell (`( ... )`, `$( ... )`) is recorded too.
+OUTPUT_BASES_FILE=$SCRATCH/.output_bases
+: > "$OUTPUT_BASES_FILE"
 
 # bz OUTPUT_BASE ARGS... runs bazel in the current directory with that output base.
 bz() {
   local ob=$1
   shift
-  OUTPUT_BASES+=("$ob")
+  echo "$ob" >> "$OUTPUT_BASES_FILE"
   bazel --output_base="$ob" "$@"
 }
 
 # Stop the Bazel servers this test started (each holds ~150 MB).
 cleanup_servers() {
   local ob
-  for ob in "${OUTPUT_BASES[@]}"; do
+  sort -u "$OUTPUT_BASES_FILE" 2>/dev/null | while read -r ob; do
     bazel --output_base="$ob" shutdown >/dev/null 2>&1 || true
   done
 }

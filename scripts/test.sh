@@ -43,6 +43,20 @@ for t in "${e2e[@]}"; do
   suite "$t" bash "$t"
 done
 
+# Every test stops what it started: no Bazel server, registry or cache may
+# outlive the suites (each Bazel server holds ~150 MB).
+scratch=${STRATA_E2E_TMP:-/tmp/strata-e2e}/
+sleep 1
+if leftover=$(pgrep -af -- "$scratch" | grep -v pgrep); then
+  echo "left running by the tests:"
+  echo "$leftover"
+  failed=$((failed + 1))
+  failures+=("processes left running")
+else
+  passed=$((passed + 1))
+  echo "-- ok: nothing left running under $scratch"
+fi
+
 echo
 [ $failed -eq 0 ] || printf 'failed suite: %s\n' "${failures[@]}"
 echo "tests: $passed passed, $failed failed"
