@@ -17,7 +17,7 @@ fingerprint() {
   for f in $OUT/*_layer.tar.gz $OUT/image.tar $OUT/image.config.json $OUT/image.manifest.json $OUT/image.oci/index.json; do
     echo "$(basename "$f") $(sha256sum < "$f" | cut -c1-64)"
   done
-  echo "strata $(sha256sum < "$1/external/strata_tool/strata" | cut -c1-64)"
+  echo "strata $(cat "$1"/external/strata_tool_*/strata | sha256sum | cut -c1-64)"  # the one platform fetched
 }
 
 log "build A: umask 022, TZ=UTC, LANG=C.UTF-8"

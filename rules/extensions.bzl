@@ -11,7 +11,7 @@
 
 load("//rules/private:image_pull.bzl", "PULL_ATTRS", "image_pull")
 load("//rules/private:pulls.bzl", "merge_pulls")
-load("//rules/private:strata_tool.bzl", "strata_tool")
+load("//rules/private:strata_tool.bzl", "STRATA_PLATFORMS", "strata_platform_repo", "strata_tool_repositories")
 
 _pull = tag_class(
     doc = "A base image pinned by digest; the attributes are image_pull's.",
@@ -19,7 +19,7 @@ _pull = tag_class(
 )
 
 def _strata_impl(module_ctx):
-    strata_tool(name = "strata_tool")
+    strata_tool_repositories(name = "strata_tool")
     modules = []
     for mod in module_ctx.modules:
         modules.append(struct(
@@ -59,6 +59,7 @@ def _strata_impl(module_ctx):
     for mod in module_ctx.modules:
         if mod.is_root and mod.name == "rules_strata":
             root_direct.append("strata_tool")
+            root_direct.extend([strata_platform_repo("strata_tool", p) for p in STRATA_PLATFORMS.keys()])
     if hasattr(module_ctx, "extension_metadata"):
         return module_ctx.extension_metadata(
             root_module_direct_deps = root_direct,

@@ -8,12 +8,12 @@ rules_strata_bazel4_offline_dependencies().
 """
 
 load("//rules/private:native_forwarders.bzl", "native_forwarder")
-load("//rules/private:strata_tool.bzl", "strata_tool")
+load("//rules/private:strata_tool.bzl", "strata_tool_repositories")
 
 def rules_strata_dependencies():
-    """Declares the repositories rules_strata needs: the strata tool."""
+    """Declares the repositories rules_strata needs: the strata tool, per execution platform."""
     if not native.existing_rule("strata_tool"):
-        strata_tool(name = "strata_tool")
+        strata_tool_repositories(name = "strata_tool")
 
 def rules_strata_bazel4_offline_dependencies():
     """For Bazel 4 without internet (e.g. Debian's bazel-bootstrap) only.

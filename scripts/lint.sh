@@ -22,4 +22,5 @@ else
   echo "FAIL buildifier (fix: $BIN/buildifier -lint=fix <files>)"; status=1
 fi
 scripts/update-tool-srcs.sh --check || status=1
+scripts/update-go-toolchain.sh --check || status=1
 exit $status

@@ -1,5 +1,7 @@
 """image_pull: a base image from a registry, pinned by digest."""
 
+load(":strata_tool.bzl", "host_platform", "strata_platform_repo")
+
 _DOC = """Fetches a base image from a registry, pinned by digest, as `@NAME` (an
 `image`-compatible target for `base`).
 
@@ -20,7 +22,9 @@ def _image_pull_impl(rctx):
     # `rules_strata++strata+base`); the module extension passes the name the
     # user wrote as target_name, for the generated target and for messages.
     name = rctx.attr.target_name or rctx.attr.name
-    strata = rctx.path(Label("@strata_tool//:strata"))
+
+    # A repository rule needs a concrete file: the binary of this machine.
+    strata = rctx.path(Label("@%s//:strata" % strata_platform_repo("strata_tool", host_platform(rctx))))
     cmd = [
         strata,
         "pull",
