@@ -1,6 +1,7 @@
-"""The `image` macro: the image plus its `.push` and `.load` targets."""
+"""The `image` macro: the image plus its `.push`, `.probe`, `.load` and `.inspect` targets."""
 
 load(":image.bzl", "image_rule")
+load(":inspect.bzl", "image_inspect")
 load(":load.bzl", "image_load")
 load(":push.bzl", "image_probe", "image_push")
 
@@ -36,6 +37,12 @@ def image(
         )
     image_load(
         name = name + ".load",
+        image = ":" + name,
+        tags = ["manual"],
+        visibility = visibility,
+    )
+    image_inspect(
+        name = name + ".inspect",
         image = ":" + name,
         tags = ["manual"],
         visibility = visibility,
