@@ -117,3 +117,18 @@ tarball=$(sed -n 's/^  fix: install one of them, or use the tarball directly: //
 expect_eq "the tarball it names" "$tarball" "$WS/bazel-bin/run_targets/image.tar"
 check "that tarball exists and is the image's docker-archive" cmp -s "$tarball" "$(readlink -f "$B/image.tar")"
 rm -rf "$PODMAN_STORE"
+
+log "run_targets: docs/remote_cache.md's user.bazelrc lines write what scripts/remote_cache_rc.sh writes"
+# The page shows the lines inline (users have no scripts/ of ours); this keeps
+# them in step with the script this repository's own tests use.
+awk '/^```sh$/ {on = 1; b = ""; next} /^```$/ && on {on = 0; if (b ~ /user\.bazelrc/) {printf "%s", b; exit}} on {b = b $0 "\n"}' \
+  "$ROOT/docs/remote_cache.md" > "$RT/rc-snippet.sh"
+grep -q '> user.bazelrc' "$RT/rc-snippet.sh" || die "docs/remote_cache.md has no \`\`\`sh block that writes user.bazelrc"
+mkdir -p "$RT/rc-doc" "$RT/rc-script"
+rc_env=(STRATA_REMOTE_CACHE=grpcs://cache.test:9092 "STRATA_REMOTE_HEADERS=x-api-key=k1,x-team=build
+x-extra=3" STRATA_REMOTE_TLS_CA=/etc/ssl/ca.pem STRATA_REMOTE_INSTANCE=ci)
+(cd "$RT/rc-doc" && env "${rc_env[@]}" bash -euo pipefail "$RT/rc-snippet.sh")
+(cd "$RT/rc-script" && env "${rc_env[@]}" bash "$ROOT/scripts/remote_cache_rc.sh")
+expect_eq "user.bazelrc from the page's lines and from the script" \
+  "$(cat "$RT/rc-doc/user.bazelrc")" "$(grep -v '^#' "$RT/rc-script/user.bazelrc")"
+contains "the page's user.bazelrc has every header" "$RT/rc-doc/user.bazelrc" "build:cache --remote_header=x-extra=3"
