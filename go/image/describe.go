@@ -8,10 +8,14 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// Describe writes a human summary of a built image: its digest and a table
-// of layers (size, media type, digest, the target that built it).
+// Describe writes a human summary of a built image (what `bazel run
+// :NAME.inspect` prints): its digest, its config digest (the image ID docker
+// and podman show after a load), platform, and a table of layers (size,
+// compression, short digest, the target that built it, from the config's
+// history). The output depends only on its arguments.
 func Describe(w io.Writer, digest string, manifest *v1.Manifest, cfg *v1.ConfigFile) {
 	fmt.Fprintf(w, "image digest: %s\n", strings.TrimSpace(digest))
+	fmt.Fprintf(w, "config:       %s\n", manifest.Config.Digest)
 	fmt.Fprintf(w, "platform:     %s/%s%s\n", cfg.OS, cfg.Architecture, prefixed("/", cfg.Variant))
 	fmt.Fprintf(w, "\n%-3s %10s  %-12s %-19s %s\n", "#", "size", "compression", "digest", "built by")
 	var total int64
@@ -24,7 +28,11 @@ func Describe(w io.Writer, digest string, manifest *v1.Manifest, cfg *v1.ConfigF
 		fmt.Fprintf(w, "%-3d %10s  %-12s %-19s %s\n", i+1, humanSize(l.Size), compressionOf(string(l.MediaType)), l.Digest.String()[:19], by)
 		total += l.Size
 	}
-	fmt.Fprintf(w, "%-3s %10s  (%d layers, compressed)\n", "", humanSize(total), len(manifest.Layers))
+	plural := "s"
+	if len(manifest.Layers) == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(w, "%-3s %10s  (%d layer%s, as stored)\n", "", humanSize(total), len(manifest.Layers), plural)
 }
 
 // layerHistory is the created_by of each history entry that has a layer.

@@ -16,13 +16,14 @@ const repo = "../.."
 // rule variable whose attributes docs/<name>.md documents (the `image` macro
 // passes its extra arguments on to image_rule).
 var publicRules = map[string][2]string{
-	"image":       {"rules/private/image.bzl", "image_rule"},
-	"image_rule":  {"rules/private/image.bzl", "image_rule"},
-	"image_layer": {"rules/private/layer.bzl", "image_layer"},
-	"image_push":  {"rules/private/push.bzl", "image_push"},
-	"image_probe": {"rules/private/push.bzl", "image_probe"},
-	"image_load":  {"rules/private/load.bzl", "image_load"},
-	"image_pull":  {"rules/private/image_pull.bzl", "image_pull"},
+	"image":         {"rules/private/image.bzl", "image_rule"},
+	"image_rule":    {"rules/private/image.bzl", "image_rule"},
+	"image_layer":   {"rules/private/layer.bzl", "image_layer"},
+	"image_push":    {"rules/private/push.bzl", "image_push"},
+	"image_probe":   {"rules/private/push.bzl", "image_probe"},
+	"image_load":    {"rules/private/load.bzl", "image_load"},
+	"image_pull":    {"rules/private/image_pull.bzl", "image_pull"},
+	"image_inspect": {"rules/private/inspect.bzl", "image_inspect"},
 }
 
 // TestDocsAreCurrent fails when docs/<rule>.md's attribute table differs from

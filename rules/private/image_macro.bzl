@@ -1,8 +1,21 @@
-"""The `image` macro: the image plus its `.push` and `.load` targets."""
+"""The `image` macro: the image plus its `.push`, `.probe`, `.load` and `.inspect` targets."""
 
 load(":image.bzl", "image_rule")
+load(":inspect.bzl", "image_inspect")
 load(":load.bzl", "image_load")
 load(":push.bzl", "image_probe", "image_push")
+
+# Attributes every rule has that the helpers must share with the image (as
+# rules_oci does): a testonly image's helpers must be testonly or they cannot
+# depend on it; an image incompatible with the target platform makes its
+# helpers incompatible by themselves, so they are skipped, not failed.
+_COMMON_ATTRS = [
+    "compatible_with",
+    "features",
+    "restricted_to",
+    "target_compatible_with",
+    "testonly",
+]
 
 def image(
         name,
@@ -12,18 +25,25 @@ def image(
         visibility = None,
         tags = None,
         **kwargs):
-    """An `image_rule` named `name`, plus `name.push`, `name.probe` and `name.load`.
+    """An `image_rule` named `name`, plus `name.push`, `name.probe`, `name.load` and `name.inspect`.
 
     Args:
       name: target name; outputs are `name.digest`, `name.manifest.json`, ...
       push_repositories: repositories `bazel run :name.push` pushes to (and `name.probe` checks).
       push_tags: tags (or `{VAR}` templates) `name.push` sets.
       stamp: for tag templates: 1, 0, or -1 to follow `--stamp`.
-      visibility: of all three targets.
-      tags: Bazel tags of the image target (the helpers are always `manual`).
-      **kwargs: the attributes of `image_rule`.
+      visibility: of all the targets.
+      tags: Bazel tags of the image target; the helpers get them too, plus `manual`.
+      **kwargs: the attributes of `image_rule`; `testonly`, `features`,
+        `target_compatible_with`, `compatible_with` and `restricted_to` also
+        go to the helpers.
     """
     image_rule(name = name, visibility = visibility, tags = tags, **kwargs)
+    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
+    common["visibility"] = visibility
+
+    # `manual`: `bazel build //...` builds the image, not every way to run it.
+    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
     for rule, suffix in [(image_push, ".push"), (image_probe, ".probe")]:
         rule(
             name = name + suffix,
@@ -31,12 +51,7 @@ def image(
             repositories = push_repositories,
             remote_tags = push_tags,
             stamp = stamp,
-            tags = ["manual"],
-            visibility = visibility,
+            **common
         )
-    image_load(
-        name = name + ".load",
-        image = ":" + name,
-        tags = ["manual"],
-        visibility = visibility,
-    )
+    image_load(name = name + ".load", image = ":" + name, **common)
+    image_inspect(name = name + ".inspect", image = ":" + name, **common)

@@ -81,7 +81,7 @@ def _image_push_impl(ctx, command = "push"):
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
 _ATTRS = {
-    "image": attr.label(doc = "The `image` (or `image_pull`) to push.", mandatory = True, providers = [ImageInfo]),
+    "image": attr.label(doc = "The `image` (or `image_pull`) the repositories should hold: what push uploads and probe looks for.", mandatory = True, providers = [ImageInfo]),
     "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when stamping (`--stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact)."),
     "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
     "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (templates then fail); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),

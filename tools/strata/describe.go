@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -12,6 +13,7 @@ func runDescribe(args []string) error {
 	manifest := fs.String("manifest", "", "image manifest JSON")
 	cfg := fs.String("config", "", "image config JSON")
 	digest := fs.String("digest", "", "image digest file")
+	out := fs.String("out", "", "write here instead of stdout (the image_inspect action)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,6 +42,11 @@ func runDescribe(args []string) error {
 	if err != nil {
 		return err
 	}
-	image.Describe(os.Stdout, string(d), m, c)
-	return nil
+	if *out == "" {
+		image.Describe(os.Stdout, string(d), m, c)
+		return nil
+	}
+	var b bytes.Buffer
+	image.Describe(&b, string(d), m, c)
+	return os.WriteFile(*out, b.Bytes(), 0o644)
 }
