@@ -38,7 +38,7 @@ contains "glob keeps css/ apart from js/ (same basename, two files)" "$a-site.nd
 contains "glob keeps js/README.txt" "$a-site.ndjson" '{"path":"srv/www/js/README.txt","type":"file","mode":"0644"'
 contains "glob keeps img/" "$a-site.ndjson" '{"path":"srv/www/img/logo.svg"'
 contains "without strip_prefix files keep their package path" "$a-site_unstripped.ndjson" '{"path":"srv/www/static/css/site.css"'
-expect_eq "srcs + package_dir + strip_prefix \"/assets/static\" == files + strip_prefix \"static\"" \
+expect_eq "srcs + package_dir + strip_prefix \"static\" == files + strip_prefix \"/assets/static\"" \
   "$(assets_digest site_srcs)" "$(assets_digest site)"
 contains "a checked-in script is 0755 because executables says so" "$a-start_layer.ndjson" '{"path":"usr/local/bin/start","type":"file","mode":"0755"'
 contains "checked-in runfiles are 0644" "$a-serve_layer.ndjson" '{"path":"usr/local/bin/serve.runfiles/real_inputs/assets/bin/serve.sh","type":"file","mode":"0644"'
