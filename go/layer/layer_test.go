@@ -237,8 +237,8 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestModeRules: dir_mode covers implicit parents, and Starlark's executable
-// hint (for generated files, whose bits Bazel always sets to 0555) wins over
-// the execute bit.
+// flag alone decides 0644/0755, whatever the bits on disk (0555 here, as
+// Bazel leaves generated files).
 func TestModeRules(t *testing.T) {
 	dir := t.TempDir()
 	generated := write(t, filepath.Join(dir, "gen.conf"), "x", 0o555)
