@@ -83,6 +83,8 @@ def _relative_dst(ctx, attr, target, f):
     if not sp:
         return in_pkg
     base, prefix = in_pkg, sp.strip("/")
+    if prefix.startswith("./"):
+        prefix = prefix[2:]
     if sp.startswith("/"):
         base = in_repo
     if prefix in ("", "."):
