@@ -33,7 +33,15 @@ expect_error //:conflict "//:conflict" '"etc/app.conf"' "different content" "a.t
 expect_error //:escape "//:escape" '"../../etc/passwd"' "escapes the image root" "fix:"
 expect_error //:missing "//:missing" "missing.txt"
 expect_error //compression:bad_compression "//compression:bad_compression" "compression" "brotli" "gzip"
-expect_error //:loop "//:loop" "symlink loop" "data/self" "fix:"
+expect_error //:loop "//:loop" '"data"' "files: //:loopdir" "checked-in directory" "glob" "fix:"
 expect_error //:bad_mode "//:bad_mode" '"/a.txt"' "octal" "fix:"
 expect_error //:bad_env "//:bad_env" '"PATH=/bin"' "env" "fix:"
 expect_error //:bad_port "//:bad_port" '"http"' "exposed_ports" "fix:"
+
+# assets: checked-in directories (refused when the layer action runs: Bazel
+# 4.2 does not tell Starlark a source file is a directory), strip_prefix that
+# does not prefix a file, executables naming no file.
+expect_error //assets:srcdir "//assets:srcdir" '"srv/www"' "files: //assets:static" "checked-in directory" "does not track" "strip_prefix" "fix:"
+expect_error //assets:srcdir_in_srcs "//assets:srcdir_in_srcs" "srcs: //assets:static" "checked-in directory" "fix:"
+expect_error //assets:bad_strip "//assets:bad_strip" 'strip_prefix "static" does not prefix assets/other.txt' "fix:"
+expect_error //assets:bad_executables "//assets:bad_executables" '"/nope"' "executables" "not in the layer" "fix:"

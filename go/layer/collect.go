@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/strata-build/rules_strata/go/canontar"
@@ -157,15 +158,27 @@ func hashOf(e canontar.Entry) ([]byte, error) {
 	return h.Sum(nil), err
 }
 
-// addSource adds a file, or a directory tree, at f.Dst.
+// addSource adds a file, or a tree artifact, at f.Dst. Its mode comes only
+// from f.Executable and file_mode: never from the bits on disk, which differ
+// between a local checkout and a remote worker.
 func (t *tree) addSource(f File, fileMode int64) error {
-	dst, err := t.dest(f.Dst, "files")
+	dst, err := t.dest(f.Dst, attrOr(f.Attr, "files"))
 	if err != nil {
 		return err
 	}
 	origin := f.Src
 	if f.Label != "" {
 		origin = f.Label + " (" + f.Src + ")"
+	}
+	if f.Executable == nil {
+		return t.userErr(dst, "the layer spec gives no executable flag for "+origin,
+			"build with the image_layer rule of the same rules_strata version as the strata tool")
+	}
+	if fileMode < 0 {
+		fileMode = 0o644
+		if *f.Executable {
+			fileMode = 0o755
+		}
 	}
 	// Stat follows symlinks on purpose: in Bazel's sandbox every input is a
 	// symlink to the real file, so the link itself carries no meaning.
@@ -174,57 +187,96 @@ func (t *tree) addSource(f File, fileMode int64) error {
 		return t.userErr(dst, "source "+origin+" cannot be read: "+errText(err),
 			"check that the file exists and is listed in the rule's inputs")
 	}
-	if fileMode < 0 && f.Executable != nil {
-		fileMode = 0o644
-		if *f.Executable {
-			fileMode = 0o755
-		}
+	switch {
+	case info.IsDir() && !f.Tree:
+		return t.userErr(dst, attrOr(f.Attr, "files")+": "+origin+" is a checked-in directory. Bazel does not track the files "+
+			"inside a source directory (editing one would not rebuild the layer) and symlinks in it would be followed out of the workspace",
+			"list its files with a glob and keep their paths with strip_prefix, e.g. "+
+				"srcs = glob([\"static/**\"]), strip_prefix = \"static\", package_dir = \"/srv/www\"")
+	case info.IsDir():
+		return t.walkTree(f.Src, "", dst, origin, fileMode)
+	case !info.Mode().IsRegular():
+		return t.userErr(dst, "source "+origin+" is not a regular file", "list only files and tree artifacts")
 	}
-	if !info.IsDir() {
-		return t.add(fileNode(f.Src, dst, origin, info, fileMode))
-	}
-	return t.walkDir(f.Src, dst, origin, fileMode, nil)
+	return t.add(fileNode(f.Src, dst, origin, info.Size(), fileMode))
 }
 
-// walkDir adds the directory src at dst and everything below it, following
-// symlinks and failing on a symlink loop.
-func (t *tree) walkDir(src, dst, origin string, fileMode int64, stack []fileID) error {
-	info, err := os.Stat(src)
-	if err != nil {
-		return t.userErr(dst, "cannot read "+src+" from "+origin+": "+errText(err), "fix or remove the broken symlink in the directory")
+func attrOr(attr, def string) string {
+	if attr == "" {
+		return def
 	}
-	id := idOf(info)
-	for _, s := range stack {
-		if s == id {
-			return t.userErr(dst, "symlink loop in directory input "+origin+": "+src+" leads back to one of its parents",
-				"remove the symlink that points at a parent directory, or declare it with the symlinks attribute instead")
-		}
-	}
-	stack = append(stack, id)
+	return attr
+}
+
+// walkTree adds the directory root/rel of a tree artifact at dst and
+// everything below it. A symlink the producer created inside the tree is
+// stored as a symlink, verbatim, and never followed: following one would put
+// a host file into the image. Bazel's sandbox stages each file of a tree as
+// an absolute symlink to the same path below the real execution root; such a
+// link (its target ends with "/<root>/<rel>") is plumbing, and the entry is
+// what it points at.
+func (t *tree) walkTree(root, rel, dst, origin string, fileMode int64) error {
 	if err := t.add(node{canontar.Entry{Path: dst, Type: canontar.Dir, Mode: t.dirMode}, origin, false}); err != nil {
 		return err
 	}
-	names, err := readDirNames(src)
+	dir := filepath.Join(root, rel)
+	names, err := readDirNames(dir)
 	if err != nil {
-		return t.userErr(dst, "cannot list "+src+": "+errText(err), "check the directory's permissions")
+		return t.userErr(dst, "cannot list "+dir+" from "+origin+": "+errText(err), "check the directory's permissions")
 	}
 	for _, name := range names {
-		s, d := filepath.Join(src, name), path.Join(dst, name)
-		ci, err := os.Stat(s)
+		r, d := path.Join(rel, name), path.Join(dst, name)
+		p := filepath.Join(root, r)
+		info, err := os.Lstat(p)
 		if err != nil {
-			return t.userErr(d, "cannot read "+s+" from "+origin+": "+errText(err), "fix or remove the broken symlink in the directory")
+			return t.userErr(d, "cannot read "+p+" from "+origin+": "+errText(err), "check the tree artifact's producer")
 		}
-		if ci.IsDir() {
-			if err := t.walkDir(s, d, origin, fileMode, stack); err != nil {
-				return err
+		if info.Mode()&fs.ModeSymlink != 0 {
+			link, err := os.Readlink(p)
+			if err != nil {
+				return t.userErr(d, "cannot read symlink "+p+" from "+origin+": "+errText(err), "check the tree artifact's producer")
 			}
-			continue
+			if !isStaging(link, root, r) {
+				if err := t.add(node{canontar.Entry{Path: d, Type: canontar.Symlink, Mode: 0o777, Link: link}, origin, false}); err != nil {
+					return err
+				}
+				continue
+			}
+			// Plumbing: look at the real entry instead.
+			if info, err = os.Lstat(link); err != nil {
+				return t.userErr(d, "cannot read "+link+" from "+origin+": "+errText(err), "check the tree artifact's producer")
+			}
+			if info.Mode()&fs.ModeSymlink != 0 {
+				target, err := os.Readlink(link)
+				if err != nil {
+					return t.userErr(d, "cannot read symlink "+link+" from "+origin+": "+errText(err), "check the tree artifact's producer")
+				}
+				if err := t.add(node{canontar.Entry{Path: d, Type: canontar.Symlink, Mode: 0o777, Link: target}, origin, false}); err != nil {
+					return err
+				}
+				continue
+			}
 		}
-		if err := t.add(fileNode(s, d, origin, ci, fileMode)); err != nil {
+		switch {
+		case info.IsDir():
+			err = t.walkTree(root, r, d, origin, fileMode)
+		case info.Mode().IsRegular():
+			err = t.add(fileNode(p, d, origin, info.Size(), fileMode))
+		default:
+			err = t.userErr(d, p+" from "+origin+" is neither a file, a directory nor a symlink", "make the producer write only those")
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// isStaging reports whether link, found at root/rel, is how Bazel's sandbox
+// stages that tree file: an absolute path to the same root/rel in another
+// execution root.
+func isStaging(link, root, rel string) bool {
+	return filepath.IsAbs(link) && strings.HasSuffix(filepath.Clean(link), string(filepath.Separator)+filepath.Join(root, rel))
 }
 
 func readDirNames(dir string) ([]string, error) {
@@ -238,27 +290,11 @@ func readDirNames(dir string) ([]string, error) {
 	return names, err
 }
 
-type fileID struct{ dev, ino uint64 }
-
-func idOf(info fs.FileInfo) fileID {
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		return fileID{uint64(st.Dev), uint64(st.Ino)}
-	}
-	return fileID{}
-}
-
-func fileNode(src, dst, origin string, info fs.FileInfo, fileMode int64) node {
-	mode := fileMode
-	if mode < 0 {
-		// Only the owner's execute bit counts: group/other bits depend on the
-		// checkout's umask, which must not change the layer.
-		mode = 0o644
-		if info.Mode()&0o100 != 0 {
-			mode = 0o755
-		}
-	}
+// fileNode is a regular file entry. Its mode is decided by the caller from
+// declared facts; the file's own permission bits are never read.
+func fileNode(src, dst, origin string, size, mode int64) node {
 	return node{canontar.Entry{
-		Path: dst, Type: canontar.Regular, Mode: mode, Size: info.Size(),
+		Path: dst, Type: canontar.Regular, Mode: mode, Size: size,
 		Open: func() (io.ReadCloser, error) { return os.Open(src) },
 	}, origin, false}
 }
@@ -269,6 +305,17 @@ func (t *tree) applyOverrides() error {
 		if !n.fromTar {
 			n.UID, n.GID = t.spec.UID, t.spec.GID
 		}
+	}
+	for _, p := range t.spec.Executables {
+		n, err := t.lookup(p, "executables")
+		if err != nil {
+			return err
+		}
+		if n.Type != canontar.Regular {
+			return t.userErr(p, "executables names an entry that is not a regular file",
+				"list only files in executables; set a directory's mode with modes")
+		}
+		n.Mode = 0o755
 	}
 	for p, m := range t.spec.Modes {
 		n, err := t.lookup(p, "modes")

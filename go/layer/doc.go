@@ -7,5 +7,7 @@
 // Memory does not grow with layer size: file contents are streamed, and
 // entries of merged tars are read back by offset rather than held in memory.
 // The output is byte-identical for identical inputs (see package canontar and
-// compress for what is pinned).
+// compress for what is pinned). Entry modes come from the Spec alone: the
+// tool never reads the permission bits, owners, mtimes or xattrs of its
+// input files, which differ between a checkout and a remote worker.
 package layer

@@ -65,6 +65,8 @@ func build(t *testing.T, spec layer.Spec) (descriptor.Layer, string) {
 	return desc, listing
 }
 
+var yes, no = true, false
+
 func fixture(t *testing.T, dir string) layer.Spec {
 	app := write(t, filepath.Join(dir, "bin/app"), "binary", 0o755)
 	cfg := write(t, filepath.Join(dir, "cfg/app.conf"), "port=8080\n", 0o644)
@@ -74,9 +76,9 @@ func fixture(t *testing.T, dir string) layer.Spec {
 		Target:      "//pkg:layer",
 		Compression: "gzip",
 		Files: []layer.File{
-			{Src: app, Dst: "/app/bin/app"},
-			{Src: cfg, Dst: "etc/app/app.conf"},
-			{Src: filepath.Join(dir, "static"), Dst: "/srv/www"},
+			{Src: app, Dst: "/app/bin/app", Executable: &yes},
+			{Src: cfg, Dst: "etc/app/app.conf", Executable: &no},
+			{Src: filepath.Join(dir, "static"), Dst: "/srv/www", Executable: &no, Tree: true},
 		},
 		Symlinks:  []layer.Symlink{{Path: "/bin/sh", Target: "/bin/busybox"}},
 		EmptyDirs: []string{"/tmp"},
@@ -182,30 +184,33 @@ func TestBadInput(t *testing.T) {
 	a := write(t, filepath.Join(dir, "a"), "a", 0o644)
 	b := write(t, filepath.Join(dir, "b"), "b", 0o644)
 	a2 := write(t, filepath.Join(dir, "a2"), "a", 0o644)
-	loop := filepath.Join(dir, "loop")
-	write(t, filepath.Join(loop, "f"), "f", 0o644)
-	if err := os.Symlink("..", filepath.Join(loop, "up")); err != nil {
-		t.Fatal(err)
-	}
+	srcDir := filepath.Join(dir, "static")
+	write(t, filepath.Join(srcDir, "f"), "f", 0o644)
 	cases := []struct {
 		name string
 		spec layer.Spec
 		want []string // substrings of the message
 	}{
-		{"conflict", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}, {Src: b, Dst: "/x"}}},
+		{"conflict", layer.Spec{Files: []layer.File{{Src: a, Dst: "x", Executable: &no}, {Src: b, Dst: "/x", Executable: &no}}},
 			[]string{`"x"`, "different content", a, b, "fix:"}},
-		{"escape", layer.Spec{Files: []layer.File{{Src: a, Dst: "../../etc/passwd"}}},
+		{"escape", layer.Spec{Files: []layer.File{{Src: a, Dst: "../../etc/passwd", Executable: &no}}},
 			[]string{`"../../etc/passwd"`, "escapes the image root", "fix:"}},
-		{"missing", layer.Spec{Files: []layer.File{{Src: filepath.Join(dir, "nope"), Dst: "x", Label: "//pkg:nope"}}},
+		{"missing", layer.Spec{Files: []layer.File{{Src: filepath.Join(dir, "nope"), Dst: "x", Label: "//pkg:nope", Executable: &no}}},
 			[]string{"//pkg:nope", "no such file", "fix:"}},
 		{"compression", layer.Spec{Compression: "brotli"}, []string{`unknown compression "brotli"`, "fix:"}},
-		{"loop", layer.Spec{Files: []layer.File{{Src: loop, Dst: "/data"}}},
-			[]string{"symlink loop", "data/up", "fix:"}},
-		{"mode", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}}, Modes: map[string]string{"x": "rwx"}},
+		{"source directory", layer.Spec{Files: []layer.File{{Src: srcDir, Dst: "/srv/www", Label: "//pkg:static", Attr: "files", Executable: &no}}},
+			[]string{`"srv/www"`, "files: //pkg:static", "checked-in directory", "does not track", "fix:", "glob", "strip_prefix"}},
+		{"no executable flag", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}}},
+			[]string{`"x"`, "no executable flag", "fix:"}},
+		{"executables of a directory", layer.Spec{EmptyDirs: []string{"/d"}, Executables: []string{"/d"}},
+			[]string{`"/d"`, "not a regular file", "fix:"}},
+		{"executables of absent path", layer.Spec{Executables: []string{"/nope"}},
+			[]string{`"/nope"`, "not in the layer", "fix:"}},
+		{"mode", layer.Spec{Files: []layer.File{{Src: a, Dst: "x", Executable: &no}}, Modes: map[string]string{"x": "rwx"}},
 			[]string{`"x"`, "octal", "fix:"}},
-		{"mode of absent path", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}}, Modes: map[string]string{"/y": "0755"}},
+		{"mode of absent path", layer.Spec{Files: []layer.File{{Src: a, Dst: "x", Executable: &no}}, Modes: map[string]string{"/y": "0755"}},
 			[]string{`"/y"`, "not in the layer", "fix:"}},
-		{"file under file", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}, {Src: b, Dst: "x/y"}}},
+		{"file under file", layer.Spec{Files: []layer.File{{Src: a, Dst: "x", Executable: &no}, {Src: b, Dst: "x/y", Executable: &no}}},
 			[]string{`needs "x" to be a directory`, "fix:"}},
 	}
 	for _, c := range cases {
@@ -226,19 +231,18 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Same content twice is not a conflict.
-	if _, err := layer.Build(layer.Spec{Compression: "none", Files: []layer.File{{Src: a, Dst: "x"}, {Src: a2, Dst: "x"}}}, filepath.Join(dir, "ok")); err != nil {
+	if _, err := layer.Build(layer.Spec{Compression: "none", Files: []layer.File{{Src: a, Dst: "x", Executable: &no}, {Src: a2, Dst: "x", Executable: &no}}}, filepath.Join(dir, "ok")); err != nil {
 		t.Errorf("identical duplicates rejected: %v", err)
 	}
 }
 
 // TestModeRules: dir_mode covers implicit parents, and Starlark's executable
-// hint (for generated files, whose bits Bazel always sets to 0555) wins over
-// the execute bit.
+// flag alone decides 0644/0755, whatever the bits on disk (0555 here, as
+// Bazel leaves generated files).
 func TestModeRules(t *testing.T) {
 	dir := t.TempDir()
 	generated := write(t, filepath.Join(dir, "gen.conf"), "x", 0o555)
 	tool := write(t, filepath.Join(dir, "tool"), "y", 0o555)
-	no, yes := false, true
 	_, got := build(t, layer.Spec{Target: "//t", Compression: "none", DirMode: "0750", UID: 7, Files: []layer.File{
 		{Src: generated, Dst: "/etc/app/gen.conf", Executable: &no},
 		{Src: tool, Dst: "/usr/bin/tool", Executable: &yes},
@@ -250,6 +254,103 @@ func TestModeRules(t *testing.T) {
 	} {
 		if !strings.Contains(got, line) {
 			t.Errorf("listing lacks %s\n%s", line, got)
+		}
+	}
+}
+
+// TestModesIgnoreDisk: a remote worker marks every input executable, and a
+// checkout may lose the bits; the layer must not change either way. The
+// same spec built from files chmod'ed 0755 and 0600 gives one digest.
+func TestModesIgnoreDisk(t *testing.T) {
+	dir := t.TempDir()
+	spec := fixture(t, dir)
+	spec.Executables = []string{"/srv/www/index.html"}
+	want, listing := build(t, spec)
+	for _, mode := range []os.FileMode{0o755, 0o600} {
+		filepath.Walk(dir, func(p string, info os.FileInfo, _ error) error {
+			if info.Mode().IsRegular() {
+				os.Chmod(p, mode)
+			}
+			return nil
+		})
+		if got, _ := build(t, spec); got.Digest != want.Digest {
+			t.Errorf("files chmod %o: digest %s, want %s", mode, got.Digest, want.Digest)
+		}
+	}
+	for _, line := range []string{
+		`{"path":"app/bin/app","type":"file","mode":"0755",`,
+		`{"path":"srv/www/css/site.css","type":"file","mode":"0644",`,
+		`{"path":"srv/www/index.html","type":"file","mode":"0755",`,
+	} {
+		if !strings.Contains(listing, line) {
+			t.Errorf("listing lacks %s\n%s", line, listing)
+		}
+	}
+}
+
+// treeFixture makes a tree artifact at root/out/tree (relative to the
+// current directory) as a producer would: files, a subdirectory, and
+// symlinks inside, to a directory, to the tree itself and out of it.
+func treeFixture(t *testing.T, root string) {
+	t.Helper()
+	tree := filepath.Join(root, "out/tree")
+	write(t, filepath.Join(tree, "a.txt"), "a", 0o644)
+	write(t, filepath.Join(tree, "sub/b.txt"), "b", 0o644)
+	for link, target := range map[string]string{"in": "a.txt", "dirlink": "sub", "self": ".", "abs": "/etc/hostname"} {
+		if err := os.Symlink(target, filepath.Join(tree, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// stage mirrors how Bazel's linux-sandbox stages a tree artifact input
+// (measured on Bazel 4.2.3): real directories, and every other entry an
+// absolute symlink to the same path in the real execution root.
+func stage(t *testing.T, execroot, sandbox, rel string) {
+	t.Helper()
+	filepath.Walk(filepath.Join(execroot, rel), func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := filepath.Rel(execroot, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(sandbox, r), 0o755)
+		}
+		return os.Symlink(p, filepath.Join(sandbox, r))
+	})
+}
+
+// TestTreeSymlinks: a symlink the producer made inside a tree artifact is
+// stored as that symlink, whether it stays inside the tree, loops or points
+// at a host file; the sandbox's own staging symlinks are seen through. The
+// layer is the same with and without the sandbox.
+func TestTreeSymlinks(t *testing.T) {
+	base := t.TempDir()
+	execroot, sandbox := filepath.Join(base, "execroot"), filepath.Join(base, "sandbox")
+	treeFixture(t, execroot)
+	stage(t, execroot, sandbox, "out/tree")
+	spec := layer.Spec{Target: "//t", Compression: "none", Files: []layer.File{
+		{Src: "out/tree", Dst: "/srv", Executable: &no, Tree: true},
+	}}
+	var listings []string
+	for _, cwd := range []string{execroot, sandbox} {
+		t.Chdir(cwd)
+		_, l := build(t, spec)
+		listings = append(listings, l)
+	}
+	if listings[0] != listings[1] {
+		t.Errorf("local and sandboxed layers differ:\n%s\n%s", listings[0], listings[1])
+	}
+	for _, line := range []string{
+		`{"path":"srv/a.txt","type":"file","mode":"0644",`,
+		`{"path":"srv/abs","type":"symlink","mode":"0777","uid":0,"gid":0,"link":"/etc/hostname",`,
+		`{"path":"srv/dirlink","type":"symlink","mode":"0777","uid":0,"gid":0,"link":"sub",`,
+		`{"path":"srv/in","type":"symlink","mode":"0777","uid":0,"gid":0,"link":"a.txt",`,
+		`{"path":"srv/self","type":"symlink","mode":"0777","uid":0,"gid":0,"link":".",`,
+		`{"path":"srv/sub/b.txt","type":"file","mode":"0644",`,
+	} {
+		if !strings.Contains(listings[1], line) {
+			t.Errorf("listing lacks %s\n%s", line, listings[1])
 		}
 	}
 }

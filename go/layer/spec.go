@@ -15,30 +15,37 @@ type Spec struct {
 	Target      string            `json:"target"`      // label, for error messages
 	Compression string            `json:"compression"` // gzip | zstd | none
 	MTime       int64             `json:"mtime"`       // seconds since the epoch for every entry
-	FileMode    string            `json:"file_mode"`   // "" = 0755 if the source is executable, else 0644
+	FileMode    string            `json:"file_mode"`   // "" = 0755 for files marked executable, else 0644
 	DirMode     string            `json:"dir_mode"`    // "" = 0755
 	UID         int               `json:"uid"`
 	GID         int               `json:"gid"`
-	Modes       map[string]string `json:"modes"`  // destination -> octal mode
-	Owners      map[string]string `json:"owners"` // destination -> "uid:gid"
+	Modes       map[string]string `json:"modes"`       // destination -> octal mode
+	Executables []string          `json:"executables"` // destinations of files that get 0755 (after file_mode, before modes)
+	Owners      map[string]string `json:"owners"`      // destination -> "uid:gid"
 	Files       []File            `json:"files"`
 	Symlinks    []Symlink         `json:"symlinks"`
 	EmptyDirs   []string          `json:"empty_dirs"`
 	Tars        []string          `json:"tars"`
 }
 
-// File maps a source (a file, or a directory that is copied recursively) to
-// a destination path in the layer.
+// File maps a source (a file, or a tree artifact that is copied
+// recursively) to a destination path in the layer.
 type File struct {
 	Src string `json:"src"`
 	Dst string `json:"dst"`
-	// Label is the attribute value the file came from, for error messages.
+	// Label is the attribute value the file came from, and Attr the
+	// attribute (srcs, files, binaries), for error messages.
 	Label string `json:"label,omitempty"`
-	// Executable says whether the file is a program (mode 0755) or not
-	// (0644). Starlark sets it for generated files, whose permission bits
-	// Bazel always sets to 0555; nil means "use the source file's owner
-	// execute bit", which is reliable for checked-in files.
+	Attr  string `json:"attr,omitempty"`
+	// Executable says whether the file (or every file of the tree) is a
+	// program (0755) or not (0644). Starlark decides it from declared facts
+	// only; it is required, because the bits on disk depend on the machine
+	// that runs the action (remote workers mark every input executable).
 	Executable *bool `json:"executable"`
+	// Tree is true for a tree artifact (a declared directory). A source that
+	// is a directory on disk without it is a checked-in directory, which
+	// Bazel does not track, and is refused.
+	Tree bool `json:"tree,omitempty"`
 }
 
 // Symlink is a symbolic link at Path pointing at Target (verbatim).

@@ -27,17 +27,94 @@ def _runfiles_path(ctx, f):
         return f.short_path[3:]
     return _join(ctx.workspace_name, f.short_path)
 
-def _executable(target, f):
-    """None for source files (their execute bit is reliable), else a bool."""
-    if f.is_source:
-        return None
-    return f == target[DefaultInfo].files_to_run.executable
+def _program(target, f):
+    """Whether f is a program (0755): it is its target's executable.
+
+    Decided from what the BUILD files declare only, never from the file's
+    bits on disk: a remote worker receives every input with the execute bit
+    set (bazelbuild/bazel#12818), and a checkout's bits depend on the host.
+    A checked-in file is never a program by itself (Bazel reports every
+    source file target as its own executable, measured on 4.2.3); list it
+    in `executables`.
+    """
+    return not f.is_source and f == target[DefaultInfo].files_to_run.executable
+
+_SOURCE_DIR_FIX = """list its files with a glob and keep their paths with strip_prefix, e.g.
+    image_layer(srcs = glob(["static/**"]), strip_prefix = "static", package_dir = "/srv/www")"""
+
+def _refuse_source_dir(ctx, attr, target, f):
+    """Fails for a checked-in directory, where Bazel can tell.
+
+    Bazel does not track the files inside a source directory, so the layer
+    would go stale. Bazel 4.2 reports File.is_directory = False for source
+    directories (measured), so there the strata tool refuses them when the
+    action runs; this check covers the Bazel versions that do report it.
+    """
+    if f.is_source and f.is_directory:
+        fail("%s: %s: %s is a checked-in directory; Bazel does not track the files inside it, so editing one would not rebuild the layer.\n  fix: %s" % (
+            ctx.label,
+            attr,
+            target.label,
+            _SOURCE_DIR_FIX,
+        ))
+
+def _package_paths(f):
+    """(path below f's package, path below f's repository root) of f.
+
+    The package is that of the label that owns f: the source file's own
+    label, or the rule that generated it. Files of external repositories are
+    relative to their repository and package the same way.
+    """
+    repo_path = f.short_path
+    if repo_path.startswith("../"):
+        repo_path = repo_path[3:].partition("/")[2]
+    pkg = f.owner.package if f.owner else ""
+    if pkg and repo_path.startswith(pkg + "/"):
+        return repo_path[len(pkg) + 1:], repo_path
+    return repo_path, repo_path
+
+def _relative_dst(ctx, attr, target, f):
+    """Where f goes below its destination directory.
+
+    That is its path below its package, minus strip_prefix.
+    """
+    in_pkg, in_repo = _package_paths(f)
+    sp = ctx.attr.strip_prefix
+    if not sp:
+        return in_pkg
+    base, prefix = in_pkg, sp.strip("/")
+    if prefix.startswith("./"):
+        prefix = prefix[2:]
+    if sp.startswith("/"):
+        base = in_repo
+    if prefix in ("", "."):
+        return base
+    if base.startswith(prefix + "/"):
+        return base[len(prefix) + 1:]
+    if base == prefix and f.is_directory:
+        return ""  # a tree artifact's contents go to the directory itself
+    fail(("%s: strip_prefix %r does not prefix %s (from %s in %s), which is %r below its %s.\n" +
+          "  fix: strip_prefix applies to every file of srcs and of files entries whose destination ends in \"/\"; " +
+          "give this file an exact destination in files (one not ending in \"/\"), move it to another image_layer, " +
+          "or change strip_prefix (relative to the file's package; a leading \"/\" makes it relative to the repository root)") % (
+        ctx.label,
+        sp,
+        f.short_path,
+        target.label,
+        attr,
+        base,
+        "repository" if sp.startswith("/") else "package",
+    ))
 
 def _binary_entries(ctx, target, dst):
     """The executable of target at dst, and its runfiles tree beside it.
 
     Returns (files, symlinks, runfiles depset). Inside the runfiles tree the
     executable itself becomes a symlink to dst instead of a second copy.
+    A runfile is a program (0755) iff it is generated: whether a file is
+    generated is declared, unlike its bits on disk. Checked-in runfiles
+    (scripts' sources, data) are 0644 unless `executables` or `modes` say
+    otherwise.
     """
     info = target[DefaultInfo]
     exe = info.files_to_run.executable
@@ -48,16 +125,15 @@ def _binary_entries(ctx, target, dst):
     entries = [(exe, dst, True)]
     links = {}
     for f in runfiles.files.to_list():
+        _refuse_source_dir(ctx, "binaries", target, f)
         if f == exe:
             links[_join(tree, _runfiles_path(ctx, f))] = "/" + dst.lstrip("/")
         else:
-            # A runfile may be another program, so generated ones keep their
-            # (always executable) bits: None.
-            entries.append((f, _join(tree, _runfiles_path(ctx, f)), None))
+            entries.append((f, _join(tree, _runfiles_path(ctx, f)), not f.is_source))
     for link in runfiles.symlinks.to_list():
-        entries.append((link.target_file, _join(tree, ctx.workspace_name, link.path), None))
+        entries.append((link.target_file, _join(tree, ctx.workspace_name, link.path), not link.target_file.is_source))
     for link in runfiles.root_symlinks.to_list():
-        entries.append((link.target_file, _join(tree, link.path), None))
+        entries.append((link.target_file, _join(tree, link.path), not link.target_file.is_source))
     return entries, links, runfiles.files
 
 def _image_layer_impl(ctx):
@@ -65,19 +141,20 @@ def _image_layer_impl(ctx):
     blob = ctx.actions.declare_file(ctx.label.name + _EXTENSIONS[ctx.attr.compression])
     descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
 
-    # (File, destination, label for errors, executable: True/False/None).
-    # Bazel sets every generated file to 0555, so only for source files can
-    # the strata tool trust the execute bit (None); for generated files the
-    # rule knows whether the file is a target's executable.
+    # (File, destination, label for errors, attribute, executable). Every
+    # mode comes from these declared facts; see _program.
     mapped = []
     transitive = []
     for target in ctx.attr.srcs:
         for f in target.files.to_list():
-            mapped.append((f, _join(pkg, f.basename), label_str(target.label), _executable(target, f)))
+            _refuse_source_dir(ctx, "srcs", target, f)
+            mapped.append((f, _join(pkg, _relative_dst(ctx, "srcs", target, f)), label_str(target.label), "srcs", _program(target, f)))
     for target, dst in ctx.attr.files.items():
         files = target.files.to_list()
+        for f in files:
+            _refuse_source_dir(ctx, "files", target, f)
         if len(files) == 1 and not dst.endswith("/"):
-            mapped.append((files[0], _join(pkg, dst), label_str(target.label), _executable(target, files[0])))
+            mapped.append((files[0], _join(pkg, dst), label_str(target.label), "files", _program(target, files[0])))
             continue
         if not dst.endswith("/"):
             fail("%s: files: %s gives %d files, so its destination %r must be a directory ending in \"/\"" % (
@@ -87,23 +164,27 @@ def _image_layer_impl(ctx):
                 dst,
             ))
         for f in files:
-            mapped.append((f, _join(pkg, dst, f.basename), label_str(target.label), _executable(target, f)))
+            mapped.append((f, _join(pkg, dst, _relative_dst(ctx, "files", target, f)), label_str(target.label), "files", _program(target, f)))
+    for f in ctx.files.tars:
+        if f.is_source and f.is_directory:
+            fail("%s: tars: %s is a checked-in directory, not a tar file.\n  fix: list tar files only" % (ctx.label, f.short_path))
     symlinks = {_join(pkg, p): t for p, t in ctx.attr.symlinks.items()}
     for target, dst in ctx.attr.binaries.items():
         entries, links, runfiles = _binary_entries(ctx, target, _join(pkg, dst))
         transitive.append(runfiles)
         for f, d, executable in entries:
-            mapped.append((f, d, label_str(target.label), executable))
+            mapped.append((f, d, label_str(target.label), "binaries", executable))
         symlinks.update(links)
 
     spec = {
         "compression": ctx.attr.compression,
         "dir_mode": ctx.attr.dir_mode,
         "empty_dirs": [_join(pkg, d) for d in ctx.attr.empty_dirs],
+        "executables": [_join(pkg, p) for p in ctx.attr.executables],
         "file_mode": ctx.attr.mode,
         "files": [
-            {"dst": d, "executable": executable, "label": label, "src": f.path}
-            for f, d, label, executable in mapped
+            {"attr": attr, "dst": d, "executable": executable, "label": label, "src": f.path, "tree": f.is_directory}
+            for f, d, label, attr, executable in mapped
         ],
         "gid": ctx.attr.gid,
         "modes": {_join(pkg, p): m for p, m in ctx.attr.modes.items()},
@@ -147,8 +228,11 @@ ATTRS = {
     "empty_dirs": attr.string_list(
         doc = "Directories to create, e.g. `[\"/tmp\", \"/var/cache/app\"]`. Combine with `modes` for `1777` and the like.",
     ),
+    "executables": attr.string_list(
+        doc = "Destination paths of files that are programs (`0755`), e.g. checked-in scripts: a file's mode never comes from its bits on disk. Applied after `mode`, before `modes`.",
+    ),
     "files": attr.label_keyed_string_dict(
-        doc = "Label -> destination path. A directory (tree artifact) is copied recursively to the destination. A label that gives several files needs a destination ending in `/`.",
+        doc = "Label -> destination path. A tree artifact (declared directory) is copied recursively to the destination; checked-in directories are refused (use a `glob`). A destination ending in `/` is a directory: each file of the label goes below it at its path relative to its package, minus `strip_prefix`. Any other destination needs a label that gives one file.",
         allow_files = True,
     ),
     "gid": attr.int(
@@ -156,7 +240,7 @@ ATTRS = {
         default = 0,
     ),
     "mode": attr.string(
-        doc = "Mode of every file. Empty (the default): `0755` for programs, `0644` for the rest. A checked-in file is a program if its owner execute bit is set; a generated file (Bazel makes them all 0555) if it is its target's executable. Generated runfiles keep `0755`.",
+        doc = "Mode of every file. Empty (the default): `0755` for programs, `0644` for the rest. A file is a program if it is its target's executable (the executable of a `*_binary`, not a checked-in file) or listed in `executables`; in `binaries`' runfiles trees, generated files are programs and checked-in ones are not. Bits on disk never count.",
         default = "",
     ),
     "modes": attr.string_dict(
@@ -170,12 +254,16 @@ ATTRS = {
         doc = "Destination path -> `\"uid:gid\"`, overriding `uid`/`gid` for that entry.",
     ),
     "package_dir": attr.string(
-        doc = "Directory prefixed to every destination (`srcs`, `files`, `binaries`, `symlinks`, `empty_dirs`, `modes`, `owners`). Not applied to `tars`.",
+        doc = "Directory prefixed to every destination (`srcs`, `files`, `binaries`, `symlinks`, `empty_dirs`, `executables`, `modes`, `owners`). Not applied to `tars`.",
         default = "",
     ),
     "srcs": attr.label_list(
-        doc = "Files placed at `package_dir/<basename>`.",
+        doc = "Files placed at `package_dir/<path relative to their package, minus strip_prefix>`, e.g. `glob([\"static/**\"])` keeps `static/css/` and `static/js/` apart.",
         allow_files = True,
+    ),
+    "strip_prefix": attr.string(
+        doc = "Prefix removed from the package-relative path of every file of `srcs` and of `files` entries whose destination ends in `/`, e.g. `\"static\"`. A leading `/` makes it relative to the repository root. A file it does not prefix is an error.",
+        default = "",
     ),
     "symlinks": attr.string_dict(
         doc = "Link path -> target, e.g. busybox applets `{\"/bin/sh\": \"/bin/busybox\"}`. The target is stored verbatim.",
