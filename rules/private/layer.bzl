@@ -134,7 +134,16 @@ def _binary_entries(ctx, target, dst):
         entries.append((link.target_file, _join(tree, ctx.workspace_name, link.path), not link.target_file.is_source))
     for link in runfiles.root_symlinks.to_list():
         entries.append((link.target_file, _join(tree, link.path), not link.target_file.is_source))
-    return entries, links, runfiles.files
+    transitive = [runfiles.files]
+
+    # Under bzlmod, runfiles libraries inside the container resolve
+    # repository names through `<tree>/_repo_mapping` (Bazel 7+); Bazel 4
+    # has no such file, and WORKSPACE builds do not need it.
+    repo_mapping = getattr(info.files_to_run, "repo_mapping_manifest", None)
+    if repo_mapping:
+        entries.append((repo_mapping, _join(tree, "_repo_mapping"), False))
+        transitive.append(depset([repo_mapping]))
+    return entries, links, depset(transitive = transitive)
 
 def _image_layer_impl(ctx):
     pkg = ctx.attr.package_dir
@@ -146,11 +155,11 @@ def _image_layer_impl(ctx):
     mapped = []
     transitive = []
     for target in ctx.attr.srcs:
-        for f in target.files.to_list():
+        for f in target[DefaultInfo].files.to_list():
             _refuse_source_dir(ctx, "srcs", target, f)
             mapped.append((f, _join(pkg, _relative_dst(ctx, "srcs", target, f)), label_str(target.label), "srcs", _program(target, f)))
     for target, dst in ctx.attr.files.items():
-        files = target.files.to_list()
+        files = target[DefaultInfo].files.to_list()
         for f in files:
             _refuse_source_dir(ctx, "files", target, f)
         if len(files) == 1 and not dst.endswith("/"):
