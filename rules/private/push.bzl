@@ -1,7 +1,7 @@
 """image_push: `bazel run` target that pushes an image to repositories and tags."""
 
 load(":image_info.bzl", "ImageInfo")
-load(":label.bzl", "label_str")
+load(":label.bzl", "label_for_bazel", "label_str")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
@@ -22,7 +22,10 @@ def _image_push_impl(ctx, command = "push"):
     for layer in image.layers:
         sargs.add("--descriptor", layer.descriptor)
         sargs.add("--blob", layer.blob.path if layer.blob else "")
-        sargs.add("--layer-target", label_str(layer.label))
+
+        # Handed back to `bazel build` when the cache evicted the layer:
+        # the exact label (@@canonical under bzlmod), not the display form.
+        sargs.add("--layer-target", label_for_bazel(layer.label))
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [sargs],
