@@ -119,17 +119,21 @@ ensure_example_registry() {
 
 # seed_example_base pushes //examples/base:base to the example registry with
 # crane, and checks it lands under the digest WORKSPACE and MODULE.bazel pin.
+# It builds in an output base of its own (no bazel-* links in the checkout,
+# which tests never touch) and stops that Bazel server when done.
 seed_example_base() {
-  (cd "$ROOT" && bazel build //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1) ||
+  local ob=$ROOT/.cache/seed-ob want pinned f bin
+  (cd "$ROOT" && bazel --output_base="$ob" build --symlink_prefix=/ //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1) ||
     die "bazel build //examples/base:base failed"
-  local want pinned f
-  want=$(cat "$ROOT/bazel-bin/examples/base/base.digest")
+  bin=$(cd "$ROOT" && bazel --output_base="$ob" info bazel-bin 2>/dev/null)
+  (cd "$ROOT" && bazel --output_base="$ob" shutdown >/dev/null 2>&1) || true
+  want=$(cat "$bin/examples/base/base.digest")
   # WORKSPACE (Bazel 4) and MODULE.bazel (bzlmod) pin the same base.
   for f in WORKSPACE MODULE.bazel; do
     pinned=$(sed -n 's/^ *digest = "\(sha256:[0-9a-f]*\)",  # strata_example_base$/\1/p' "$ROOT/$f")
     [ "$want" = "$pinned" ] || die "//examples/base:base has digest $want but $f pins $pinned for strata_example_base (fix: update $f)"
   done
-  crane push "$ROOT/bazel-bin/examples/base/base.oci" "$EXAMPLE_REGISTRY/strata/base:1" >/dev/null 2>&1 ||
+  crane push "$bin/examples/base/base.oci" "$EXAMPLE_REGISTRY/strata/base:1" >/dev/null 2>&1 ||
     die "crane push of the example base to $EXAMPLE_REGISTRY failed"
 }
 
