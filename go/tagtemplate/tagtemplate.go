@@ -44,24 +44,43 @@ func ReadStatus(paths ...string) (map[string]string, error) {
 	return vars, nil
 }
 
+// Lookup finds key in vars, else STABLE_key: a status command may print
+// STABLE_X (so Bazel re-runs what depends on it) and templates say {X}.
+func Lookup(vars map[string]string, key string) (string, bool) {
+	v, ok := vars[key]
+	if !ok {
+		v, ok = vars["STABLE_"+key]
+	}
+	return v, ok
+}
+
+// HasPlaceholder reports whether s contains a {KEY} placeholder.
+func HasPlaceholder(s string) bool { return placeholder.MatchString(s) }
+
+// Fill replaces every {KEY} of s with its value from vars (see Lookup),
+// verbatim, and returns the keys it could not find, sorted.
+func Fill(s string, vars map[string]string) (string, []string) {
+	var missing []string
+	out := placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		key := m[1 : len(m)-1]
+		v, ok := Lookup(vars, key)
+		if !ok {
+			missing = append(missing, key)
+		}
+		return v
+	})
+	sort.Strings(missing)
+	return out, missing
+}
+
 // Expand fills every {KEY} of template from vars (KEY, else STABLE_KEY) and
 // sanitizes the result.
 func Expand(template string, vars map[string]string) (string, error) {
 	var missing []string
 	fill := func(s string) string {
-		return placeholder.ReplaceAllStringFunc(s, func(m string) string {
-			key := m[1 : len(m)-1]
-			v, ok := vars[key]
-			if !ok {
-				// Stable keys re-run the tag action when they change;
-				// volatile ones do not. Let {X} find STABLE_X.
-				v, ok = vars["STABLE_"+key]
-			}
-			if !ok {
-				missing = append(missing, key)
-			}
-			return v
-		})
+		out, m := Fill(s, vars)
+		missing = append(missing, m...)
+		return out
 	}
 	locs := placeholder.FindAllStringIndex(template, -1)
 	head, tail := template, ""
