@@ -47,13 +47,15 @@ pass "crane validates the docker-archive"
 log "docker_base: push to a fresh docker-registry, read it back"
 db_port=$(free_port)
 start_registry "$SCRATCH/docker_base-reg" "$db_port"
+trap 'stop_registry "$SCRATCH/docker_base-reg"; cleanup_servers' EXIT
 db_repo=127.0.0.1:$db_port/team/on-docker-base
 bz "$OB" run //docker_base:app.push -- --repository "$db_repo" --tag v1 >"$SCRATCH/docker_base-push.log" 2>&1 ||
-  { stop_registry "$SCRATCH/docker_base-reg"; cat "$SCRATCH/docker_base-push.log" >&2; die "pushing //docker_base:app to docker-registry failed"; }
+  { cat "$SCRATCH/docker_base-push.log" >&2; die "pushing //docker_base:app to docker-registry failed"; }
 skopeo inspect --raw --tls-verify=false "docker://$db_repo:v1" > "$SCRATCH/docker_base-pushed.json" ||
-  { stop_registry "$SCRATCH/docker_base-reg"; die "skopeo cannot read the pushed image"; }
+  { die "skopeo cannot read the pushed image"; }
 check "the registry serves the exact manifest that was built" cmp -s "$SCRATCH/docker_base-pushed.json" "$app_manifest"
 crane validate --remote "$db_repo:v1" --insecure >"$SCRATCH/docker_base-crane-remote.log" 2>&1 ||
-  { stop_registry "$SCRATCH/docker_base-reg"; cat "$SCRATCH/docker_base-crane-remote.log" >&2; die "crane validate --remote refuses the pushed image"; }
+  { cat "$SCRATCH/docker_base-crane-remote.log" >&2; die "crane validate --remote refuses the pushed image"; }
 pass "crane validates the pushed image (every blob's digest and diff_id)"
 stop_registry "$SCRATCH/docker_base-reg"
+trap cleanup_servers EXIT
