@@ -3,7 +3,8 @@
 // the result a legal OCI tag: lowercase, only [a-z0-9_.-], runs of "-"
 // collapsed, no leading "." or "-", at most 128 characters. When a tag is too
 // long, the part before the last placeholder is cut, so a suffix such as
-// "-{SHORT_SHA}" always survives and the tag stays unique.
+// "-{SHORT_SHA}" always survives and the tag stays unique. Fill does the same
+// substitution without sanitizing, for stamped labels and annotations.
 package tagtemplate
 
 import (
@@ -53,9 +54,6 @@ func Lookup(vars map[string]string, key string) (string, bool) {
 	}
 	return v, ok
 }
-
-// HasPlaceholder reports whether s contains a {KEY} placeholder.
-func HasPlaceholder(s string) bool { return placeholder.MatchString(s) }
 
 // Fill replaces every {KEY} of s with its value from vars (see Lookup),
 // verbatim, and returns the keys it could not find, sorted.
