@@ -175,7 +175,7 @@ func stamp(spec *Spec) error {
 			if len(missing) > 0 {
 				return nil, usererr.New(spec.Target, k,
 					fmt.Sprintf("%s value %q uses %s, which the workspace status does not define", attr, v, strings.Join(missing, ", ")),
-					fmt.Sprintf("make --workspace_status_command print a line \"STABLE_%s value\" (or build without --stamp to keep the value as written)", missing[0]))
+					fmt.Sprintf("make --workspace_status_command print a line \"%s value\" (or build without --stamp to keep the value as written)", tagtemplate.StableKey(missing[0])))
 			}
 			out[k] = s
 		}

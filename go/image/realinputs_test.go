@@ -165,6 +165,10 @@ func TestStamping(t *testing.T) {
 	if ue, ok := usererr.As(err); !ok || !strings.Contains(ue.Problem, "NOPE") || !strings.Contains(ue.Fix, "STABLE_NOPE") {
 		t.Errorf("missing key: got %v", err)
 	}
+	spec.Labels = map[string]string{"v": "{STABLE_NOPE}"}
+	if _, err := image.Build(spec); err == nil || strings.Contains(err.Error(), "STABLE_STABLE_") || !strings.Contains(err.Error(), `"STABLE_NOPE value"`) {
+		t.Errorf("missing STABLE_ key: got %v", err)
+	}
 	spec.Labels, spec.CreatedFrom = nil, "STABLE_GIT_COMMIT"
 	if _, err := image.Build(spec); err == nil || !strings.Contains(err.Error(), "not seconds since the epoch") {
 		t.Errorf("non-integer created: got %v", err)

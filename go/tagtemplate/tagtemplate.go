@@ -55,6 +55,15 @@ func Lookup(vars map[string]string, key string) (string, bool) {
 	return v, ok
 }
 
+// StableKey is the name a status command should print for key: STABLE_key,
+// unless key already has the prefix.
+func StableKey(key string) string {
+	if strings.HasPrefix(key, "STABLE_") {
+		return key
+	}
+	return "STABLE_" + key
+}
+
 // Fill replaces every {KEY} of s with its value from vars (see Lookup),
 // verbatim, and returns the keys it could not find, sorted.
 func Fill(s string, vars map[string]string) (string, []string) {
@@ -94,8 +103,8 @@ func Expand(template string, vars map[string]string) (string, error) {
 	h, t := fill(head), fill(tail)
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return "", fmt.Errorf("tag template %q uses %s, which the workspace status does not define: build with --stamp and a --workspace_status_command that prints them (e.g. \"STABLE_%s value\")",
-			template, strings.Join(missing, ", "), missing[0])
+		return "", fmt.Errorf("tag template %q uses %s, which the workspace status does not define: build with --stamp and a --workspace_status_command that prints them (e.g. \"%s value\")",
+			template, strings.Join(missing, ", "), StableKey(missing[0]))
 	}
 	tag := Sanitize(h + t)
 	if len(tag) > MaxLen {

@@ -74,3 +74,14 @@ func TestFill(t *testing.T) {
 		t.Errorf("Lookup(GIT_COMMIT) = %q, %v", v, ok)
 	}
 }
+
+// TestMissingKeyAdvice: the error names the status line to add, with one
+// STABLE_ prefix whether or not the template already has it.
+func TestMissingKeyAdvice(t *testing.T) {
+	for key, want := range map[string]string{"PR": `"STABLE_PR value"`, "STABLE_SHA": `"STABLE_SHA value"`} {
+		_, err := tagtemplate.Expand("x-{"+key+"}", nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Expand(x-{%s}) error = %v, want it to mention %s", key, err, want)
+		}
+	}
+}
