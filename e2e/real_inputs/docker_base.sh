@@ -57,5 +57,11 @@ check "the registry serves the exact manifest that was built" cmp -s "$SCRATCH/d
 crane validate --remote "$db_repo:v1" --insecure >"$SCRATCH/docker_base-crane-remote.log" 2>&1 ||
   { cat "$SCRATCH/docker_base-crane-remote.log" >&2; die "crane validate --remote refuses the pushed image"; }
 pass "crane validates the pushed image (every blob's digest and diff_id)"
+bz "$OB" run //docker_base:app_shallow.push -- --repository "$db_repo-shallow" --tag v1 >"$SCRATCH/docker_base-push-shallow.log" 2>&1 ||
+  { cat "$SCRATCH/docker_base-push-shallow.log" >&2; die "pushing //docker_base:app_shallow (base layer streamed from $EXAMPLE_REGISTRY) failed"; }
+check "the shallow base's image has the same manifest" cmp -s bazel-bin/docker_base/app_shallow.manifest.json "$app_manifest"
+crane validate --remote "$db_repo-shallow:v1" --insecure >"$SCRATCH/docker_base-crane-shallow.log" 2>&1 ||
+  { cat "$SCRATCH/docker_base-crane-shallow.log" >&2; die "crane validate --remote refuses the image on the shallow Docker base"; }
+pass "crane validates the image whose Docker-typed base layer was streamed registry to registry"
 stop_registry "$SCRATCH/docker_base-reg"
 trap cleanup_servers EXIT
