@@ -8,13 +8,14 @@
 STATUS=--workspace_status_command=stamp/status.sh
 
 log "stamp: the BUILD example of docs/stamping.md is the one built here"
-python3 - "$WS/stamp/BUILD.bazel" "$SCRATCH/repo/docs/stamping.md" <<'PY' || die "docs/stamping.md and stamp/BUILD.bazel disagree"
+python3 - "$WS/stamp/BUILD.bazel" "$WS/stamp/status.sh" "$SCRATCH/repo/docs/stamping.md" <<'PY' || die "docs/stamping.md and stamp/ disagree"
 import sys
-build, doc = (open(p).read() for p in sys.argv[1:])
+build, status, doc = (open(p).read() for p in sys.argv[1:])
 example = build.split("# BEGIN docs/stamping.md example\n")[1].split("# END docs/stamping.md example")[0]
 assert example.strip() and example in doc, "the example between BEGIN/END in stamp/BUILD.bazel is not verbatim in docs/stamping.md"
+assert "```sh\n" + status + "```" in doc, "stamp/status.sh is not verbatim in docs/stamping.md"
 PY
-pass "docs/stamping.md shows stamp/BUILD.bazel's example verbatim"
+pass "docs/stamping.md shows stamp/BUILD.bazel's example and stamp/status.sh verbatim"
 
 # config_field FILE EXPR prints a field of a JSON file (python expression on j).
 json_field() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
@@ -35,6 +36,12 @@ expect_eq "stamped created" "$(json_field bazel-bin/stamp/app.config.json "j['cr
 expect_eq "stamped history time" "$(json_field bazel-bin/stamp/app.config.json "j['history'][-1]['created']")" "2023-11-14T22:13:20Z"
 first=$(cat bazel-bin/stamp/app.digest)
 [ "$first" != "$unstamped" ] || die "stamping did not change the digest"
+# Reproducible: the same status in another output base, under another umask,
+# gives the same digest.
+(umask 0077 && GIT_COMMIT=aaa1111 COMMIT_TIME=1700000000 bz "$SCRATCH/ob-stamp2" build --stamp "$STATUS" //stamp:app >"$SCRATCH/stamp-build1b.log" 2>&1) ||
+  { cat "$SCRATCH/stamp-build1b.log" >&2; die "stamped build in a second output base failed"; }
+expect_eq "stamped digest in another output base and umask" "$(cat bazel-bin/stamp/app.digest)" "$first"
+bazel --output_base="$SCRATCH/ob-stamp2" shutdown >/dev/null 2>&1 || true
 
 log "stamp: a new commit re-runs the image action, and no layer action"
 GIT_COMMIT=bbb2222 COMMIT_TIME=1700000100 bz "$OB" build --stamp "$STATUS" --execution_log_json_file="$SCRATCH/stamp-exec.json" \
