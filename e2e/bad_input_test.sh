@@ -45,3 +45,14 @@ expect_error //assets:srcdir "//assets:srcdir" '"srv/www"' "files: //assets:stat
 expect_error //assets:srcdir_in_srcs "//assets:srcdir_in_srcs" "srcs: //assets:static" "checked-in directory" "fix:"
 expect_error //assets:bad_strip "//assets:bad_strip" 'strip_prefix "static" does not prefix assets/other.txt' "fix:"
 expect_error //assets:bad_executables "//assets:bad_executables" '"/nope"' "executables" "not in the layer" "fix:"
+
+# config (image_config values: ports, user; an image without layers)
+expect_error //config:port_zero "//config:port_zero" '"0"' "exposed_ports" "1..65535" "fix:"
+expect_error //config:port_too_big "//config:port_too_big" '"65536/tcp"' "exposed_ports" "1..65535" "fix:"
+expect_error //config:port_protocol "//config:port_protocol" '"8080/http"' "/tcp, /udp or /sctp" "fix:"
+expect_error //config:user_two_colons "//config:user_two_colons" '"app:staff:extra"' "user: not a user" "uid:gid" "fix:"
+expect_error //config:user_space "//config:user_space" '"app user"' "user: not a user" "no spaces" "fix:"
+expect_error //config:user_empty_part "//config:user_empty_part" '":1000"' "user: not a user" "no empty part" "fix:"
+bz "$SCRATCH/ob" build //config:no_layers >/dev/null 2>&1 || die "//config:no_layers (an image with no layers) does not build"
+contains "an image with no layers has \"layers\": []" bazel-bin/config/no_layers.manifest.json '"layers":[]'
+contains "an image with no layers has \"diff_ids\": []" bazel-bin/config/no_layers.config.json '"diff_ids":[]'

@@ -14,12 +14,14 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/tagtemplate"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -39,6 +41,12 @@ func Build(spec Spec) (Result, error) {
 		if cfg, manifest, err = readBase(spec); err != nil {
 			return Result{}, err
 		}
+		if err := ociLayers(spec, manifest); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := stamp(&spec); err != nil {
+		return Result{}, err
 	}
 	if err := apply(spec, cfg); err != nil {
 		return Result{}, err
@@ -57,6 +65,14 @@ func Build(spec Spec) (Result, error) {
 	}
 	if cfg.RootFS.Type == "" {
 		cfg.RootFS.Type = "layers" // required even for an image with no layers
+	}
+	// An image with no layers has "diff_ids": [] and "layers": [], never
+	// null: the specs define both as arrays, and strict readers refuse null.
+	if cfg.RootFS.DiffIDs == nil {
+		cfg.RootFS.DiffIDs = []v1.Hash{}
+	}
+	if manifest.Layers == nil {
+		manifest.Layers = []v1.Descriptor{}
 	}
 	rawCfg, err := json.Marshal(cfg)
 	if err != nil {
@@ -108,7 +124,91 @@ func readBase(spec Spec) (*v1.ConfigFile, *v1.Manifest, error) {
 	return cfg, manifest, nil
 }
 
-var portRE = regexp.MustCompile(`^[0-9]{1,5}(/(tcp|udp|sctp))?$`)
+// ociLayers gives the base's layers OCI media types. A base pushed with
+// Docker schema 2 media types (most public images) would otherwise yield an
+// OCI manifest with Docker layer types, which strict readers (umoci) refuse.
+// The types name the same bytes, so digests and diff_ids do not change.
+// Non-distributable (foreign) layers are refused: their bytes live at URLs
+// outside any registry, and strata neither fetches nor pushes them.
+func ociLayers(spec Spec, m *v1.Manifest) error {
+	for i, l := range m.Layers {
+		switch l.MediaType {
+		case types.DockerLayer:
+			m.Layers[i].MediaType = types.OCILayer
+		case types.DockerUncompressedLayer:
+			m.Layers[i].MediaType = types.OCIUncompressedLayer
+		case types.DockerForeignLayer, types.OCIRestrictedLayer, types.OCIUncompressedRestrictedLayer:
+			return usererr.New(spec.Target, l.Digest.String(),
+				fmt.Sprintf("base layer %d has the non-distributable (foreign) media type %q; rules_strata cannot fetch, push or rewrite such layers", i, l.MediaType),
+				"build on a base without foreign layers (they exist only in Windows images)")
+		case types.OCILayer, types.OCIUncompressedLayer, types.OCILayerZStd:
+		default:
+			if strings.HasPrefix(string(l.MediaType), "application/vnd.docker.") {
+				return usererr.New(spec.Target, l.Digest.String(),
+					fmt.Sprintf("base layer %d has the Docker media type %q, which has no OCI equivalent", i, l.MediaType),
+					"build on a base whose layers are tar or tar+gzip")
+			}
+		}
+	}
+	return nil
+}
+
+// stamp fills {KEY} placeholders in label and annotation values, and created
+// from CreatedFrom, with the workspace status, when the rule stamps (Status
+// is set). Unstamped, values are kept as written and created is Created, so
+// unstamped images are byte-identical whatever their templates say.
+func stamp(spec *Spec) error {
+	if len(spec.Status) == 0 {
+		return nil
+	}
+	vars, err := tagtemplate.ReadStatus(spec.Status...)
+	if err != nil {
+		return err
+	}
+	fill := func(attr string, m map[string]string) (map[string]string, error) {
+		if len(m) == 0 {
+			return m, nil
+		}
+		out := make(map[string]string, len(m))
+		for k, v := range m {
+			s, missing := tagtemplate.Fill(v, vars)
+			if len(missing) > 0 {
+				return nil, usererr.New(spec.Target, k,
+					fmt.Sprintf("%s value %q uses %s, which the workspace status does not define", attr, v, strings.Join(missing, ", ")),
+					fmt.Sprintf("make --workspace_status_command print a line \"%s value\" (or build without --stamp to keep the value as written)", tagtemplate.StableKey(missing[0])))
+			}
+			out[k] = s
+		}
+		return out, nil
+	}
+	if spec.Labels, err = fill("labels", spec.Labels); err != nil {
+		return err
+	}
+	if spec.Annotations, err = fill("annotations", spec.Annotations); err != nil {
+		return err
+	}
+	if spec.CreatedFrom != "" {
+		v, ok := tagtemplate.Lookup(vars, spec.CreatedFrom)
+		if !ok {
+			return usererr.New(spec.Target, spec.CreatedFrom, "created_from names a key the workspace status does not define",
+				fmt.Sprintf("make --workspace_status_command print \"%s <seconds since the epoch>\", or use BUILD_TIMESTAMP", spec.CreatedFrom))
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 0 {
+			return usererr.New(spec.Target, spec.CreatedFrom, fmt.Sprintf("created_from: the status value %q is not seconds since the epoch", v),
+				fmt.Sprintf("print the time as an integer, e.g. \"%s $(git log -1 --format=%%ct)\"", spec.CreatedFrom))
+		}
+		spec.Created = n
+	}
+	return nil
+}
+
+// portRE is a port with an optional protocol; the number's range is checked apart.
+var portRE = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
+
+// userRE is the OCI config's User: user, uid, user:group, uid:gid, user:gid
+// or uid:group; no empty part, no whitespace, at most one colon.
+var userRE = regexp.MustCompile(`^[^:\s]+(:[^:\s]+)?$`)
 
 // apply sets the runtime settings of spec on cfg (which may come from the base).
 func apply(spec Spec, cfg *v1.ConfigFile) error {
@@ -136,6 +236,9 @@ func apply(spec Spec, cfg *v1.ConfigFile) error {
 		c.WorkingDir = spec.Workdir
 	}
 	if spec.User != "" {
+		if !userRE.MatchString(spec.User) {
+			return bad(spec.User, "user: not a user", "write user as \"name\", \"uid\", \"name:group\" or \"uid:gid\" (e.g. \"1000:1000\"): no empty part, no spaces, at most one colon")
+		}
 		c.User = spec.User
 	}
 	env, err := mergeEnv(c.Env, spec.Env)
@@ -152,8 +255,9 @@ func apply(spec Spec, cfg *v1.ConfigFile) error {
 		}
 	}
 	for _, p := range spec.ExposedPorts {
-		if !portRE.MatchString(p) {
-			return bad(p, "exposed_ports: not a port", "write ports as \"8080\" or \"8080/tcp\", \"53/udp\"")
+		m := portRE.FindStringSubmatch(p)
+		if n, _ := strconv.Atoi(safeIndex(m, 1)); m == nil || n < 1 || n > 65535 {
+			return bad(p, "exposed_ports: not a port (a number 1..65535, optionally /tcp, /udp or /sctp)", "write ports as \"8080\" or \"8080/tcp\", \"53/udp\", \"9000/sctp\"")
 		}
 		if !strings.Contains(p, "/") {
 			p += "/tcp"
@@ -204,4 +308,11 @@ func mergeEnv(base []string, set map[string]string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+func safeIndex(m []string, i int) string {
+	if i < len(m) {
+		return m[i]
+	}
+	return ""
 }

@@ -28,6 +28,11 @@ type Spec struct {
 	ExposedPorts []string          `json:"exposed_ports"`
 	Volumes      []string          `json:"volumes"`
 	Annotations  map[string]string `json:"annotations"`
+	// Status are Bazel's workspace status files, given only when the rule
+	// stamps: then {KEY} in label and annotation values is filled, and
+	// CreatedFrom (a status key) sets Created.
+	Status      []string `json:"status"`
+	CreatedFrom string   `json:"created_from"`
 }
 
 // ReadSpec loads a spec file.

@@ -3,7 +3,8 @@
 // the result a legal OCI tag: lowercase, only [a-z0-9_.-], runs of "-"
 // collapsed, no leading "." or "-", at most 128 characters. When a tag is too
 // long, the part before the last placeholder is cut, so a suffix such as
-// "-{SHORT_SHA}" always survives and the tag stays unique.
+// "-{SHORT_SHA}" always survives and the tag stays unique. Fill does the same
+// substitution without sanitizing, for stamped labels and annotations.
 package tagtemplate
 
 import (
@@ -44,24 +45,49 @@ func ReadStatus(paths ...string) (map[string]string, error) {
 	return vars, nil
 }
 
+// Lookup finds key in vars, else STABLE_key: a status command may print
+// STABLE_X (so Bazel re-runs what depends on it) and templates say {X}.
+func Lookup(vars map[string]string, key string) (string, bool) {
+	v, ok := vars[key]
+	if !ok {
+		v, ok = vars["STABLE_"+key]
+	}
+	return v, ok
+}
+
+// StableKey is the name a status command should print for key: STABLE_key,
+// unless key already has the prefix.
+func StableKey(key string) string {
+	if strings.HasPrefix(key, "STABLE_") {
+		return key
+	}
+	return "STABLE_" + key
+}
+
+// Fill replaces every {KEY} of s with its value from vars (see Lookup),
+// verbatim, and returns the keys it could not find, sorted.
+func Fill(s string, vars map[string]string) (string, []string) {
+	var missing []string
+	out := placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		key := m[1 : len(m)-1]
+		v, ok := Lookup(vars, key)
+		if !ok {
+			missing = append(missing, key)
+		}
+		return v
+	})
+	sort.Strings(missing)
+	return out, missing
+}
+
 // Expand fills every {KEY} of template from vars (KEY, else STABLE_KEY) and
 // sanitizes the result.
 func Expand(template string, vars map[string]string) (string, error) {
 	var missing []string
 	fill := func(s string) string {
-		return placeholder.ReplaceAllStringFunc(s, func(m string) string {
-			key := m[1 : len(m)-1]
-			v, ok := vars[key]
-			if !ok {
-				// Stable keys re-run the tag action when they change;
-				// volatile ones do not. Let {X} find STABLE_X.
-				v, ok = vars["STABLE_"+key]
-			}
-			if !ok {
-				missing = append(missing, key)
-			}
-			return v
-		})
+		out, m := Fill(s, vars)
+		missing = append(missing, m...)
+		return out
 	}
 	locs := placeholder.FindAllStringIndex(template, -1)
 	head, tail := template, ""
@@ -77,8 +103,8 @@ func Expand(template string, vars map[string]string) (string, error) {
 	h, t := fill(head), fill(tail)
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return "", fmt.Errorf("tag template %q uses %s, which the workspace status does not define: build with --stamp and a --workspace_status_command that prints them (e.g. \"STABLE_%s value\")",
-			template, strings.Join(missing, ", "), missing[0])
+		return "", fmt.Errorf("tag template %q uses %s, which the workspace status does not define: build with --stamp and a --workspace_status_command that prints them (e.g. \"%s value\")",
+			template, strings.Join(missing, ", "), StableKey(missing[0]))
 	}
 	tag := Sanitize(h + t)
 	if len(tag) > MaxLen {

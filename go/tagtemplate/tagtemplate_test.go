@@ -58,3 +58,30 @@ func TestReadStatus(t *testing.T) {
 		t.Fatalf("vars = %v", vars)
 	}
 }
+
+// TestFill: label and annotation values are filled verbatim (no
+// sanitizing); text that is not a placeholder stays; missing keys are listed.
+func TestFill(t *testing.T) {
+	vars := map[string]string{"STABLE_GIT_COMMIT": "AbC/123", "BUILD_TIMESTAMP": "1700000000"}
+	got, missing := tagtemplate.Fill(`rev {GIT_COMMIT} at {BUILD_TIMESTAMP} {not a key} {"json": 1}`, vars)
+	if want := `rev AbC/123 at 1700000000 {not a key} {"json": 1}`; got != want || len(missing) != 0 {
+		t.Errorf("Fill = %q, %v; want %q", got, missing, want)
+	}
+	if _, missing := tagtemplate.Fill("{Z}{A}{STABLE_GIT_COMMIT}", vars); strings.Join(missing, ",") != "A,Z" {
+		t.Errorf("missing = %v, want [A Z]", missing)
+	}
+	if v, ok := tagtemplate.Lookup(vars, "GIT_COMMIT"); !ok || v != "AbC/123" {
+		t.Errorf("Lookup(GIT_COMMIT) = %q, %v", v, ok)
+	}
+}
+
+// TestMissingKeyAdvice: the error names the status line to add, with one
+// STABLE_ prefix whether or not the template already has it.
+func TestMissingKeyAdvice(t *testing.T) {
+	for key, want := range map[string]string{"PR": `"STABLE_PR value"`, "STABLE_SHA": `"STABLE_SHA value"`} {
+		_, err := tagtemplate.Expand("x-{"+key+"}", nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Expand(x-{%s}) error = %v, want it to mention %s", key, err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
+load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC")
 
 def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
@@ -45,6 +46,13 @@ def _image_impl(ctx):
     config = ctx.actions.declare_file(name + ".config.json")
     manifest = ctx.actions.declare_file(name + ".manifest.json")
     digest = ctx.actions.declare_file(name + ".digest")
+
+    # The image action reads the workspace status only when it stamps and has
+    # something to stamp: otherwise --stamp changes no action key, and an
+    # unstamped build is byte-identical to one of an image without templates.
+    # Layer actions never see the status.
+    templated = ctx.attr.created_from or [v for v in ctx.attr.labels.values() + ctx.attr.annotations.values() if "{" in v]
+    status = [ctx.info_file, ctx.version_file] if templated and stamping(ctx) else []
     spec = {
         "annotations": ctx.attr.annotations,
         "architecture": ctx.attr.architecture,
@@ -52,6 +60,7 @@ def _image_impl(ctx):
         "base_manifest": base.manifest.path if base else "",
         "cmd": ctx.attr.cmd or None,
         "created": ctx.attr.created,
+        "created_from": ctx.attr.created_from if status else "",
         "entrypoint": ctx.attr.entrypoint or None,
         "env": ctx.attr.env,
         "exposed_ports": ctx.attr.exposed_ports,
@@ -59,6 +68,7 @@ def _image_impl(ctx):
         "layer_targets": [label_str(layer.label) for layer in layers],
         "layers": [layer.descriptor.path for layer in layers],
         "os": ctx.attr.os,
+        "status": [f.path for f in status],
         "target": label_str(ctx.label),
         "user": ctx.attr.user,
         "variant": ctx.attr.variant,
@@ -71,7 +81,7 @@ def _image_impl(ctx):
         executable = ctx.executable._strata,
         arguments = ["image", "--spec", spec_file.path, "--config", config.path, "--manifest", manifest.path, "--digest", digest.path],
         # Descriptors only: assembling an image never reads layer bytes.
-        inputs = [spec_file] + [layer.descriptor for layer in layers] + ([base.manifest, base.config] if base else []),
+        inputs = [spec_file] + status + [layer.descriptor for layer in layers] + ([base.manifest, base.config] if base else []),
         outputs = [config, manifest, digest],
         mnemonic = "StrataImage",
         progress_message = "Assembling image %s" % ctx.label,
@@ -93,22 +103,25 @@ def _image_impl(ctx):
     ]
 
 ATTRS = {
-    "annotations": attr.string_dict(doc = "Manifest annotations, e.g. `org.opencontainers.image.source`."),
+    "annotations": attr.string_dict(doc = "Manifest annotations, e.g. `org.opencontainers.image.source`. Values may use `{KEY}` from the workspace status when stamping (see [stamping](stamping.md))."),
     "architecture": attr.string(doc = "CPU architecture (`amd64`, `arm64`, ...). Empty: the base's, or `amd64` on scratch."),
     "base": attr.label(doc = "An `image` target, or an `image_pull` repository (`@name`), to build on. Empty: scratch.", providers = [ImageInfo]),
     "cmd": attr.string_list(doc = "Default arguments. Empty: inherited from the base unless `entrypoint` is set."),
     "created": attr.int(doc = "Creation time in the config and history, seconds since the epoch. Keep it fixed: it is part of the digest.", default = 0),
+    "created_from": attr.string(doc = "A workspace status key (e.g. `STABLE_COMMIT_TIME`, `BUILD_TIMESTAMP`) whose value, seconds since the epoch, replaces `created` when stamping. Unstamped: `created`."),
     "entrypoint": attr.string_list(doc = "Entrypoint. Empty: inherited from the base."),
     "env": attr.string_dict(doc = "Environment variables, merged over the base's. Values may use the base's variables: `{\"PATH\": \"/app/bin:$PATH\"}`."),
-    "exposed_ports": attr.string_list(doc = "Ports such as `8080` (tcp) or `53/udp`."),
-    "labels": attr.string_dict(doc = "Config labels, merged over the base's."),
+    "exposed_ports": attr.string_list(doc = "Ports such as `8080` (tcp), `53/udp` or `9000/sctp`; numbers 1..65535."),
+    "labels": attr.string_dict(doc = "Config labels, merged over the base's. Values may use `{KEY}` from the workspace status when stamping, e.g. `{\"org.opencontainers.image.revision\": \"{STABLE_GIT_COMMIT}\"}`; unstamped, they are kept as written."),
     "layers": attr.label_list(doc = "`image_layer` targets, bottom to top, stacked on the base's layers.", providers = [LayerInfo]),
     "os": attr.string(doc = "Operating system. Empty: the base's, or `linux` on scratch."),
     "repo_tags": attr.string_list(doc = "`repo:tag` names recorded in the `tarball` output, as `docker load` shows them."),
-    "user": attr.string(doc = "User (name or uid[:gid]) the entrypoint runs as."),
+    "stamp": attr.int(doc = "1: fill `{KEY}` in labels and annotations and `created_from` from the workspace status; 0: never; -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+    "user": attr.string(doc = "User the entrypoint runs as: `name`, `uid`, `name:group` or `uid:gid` (mixed forms too)."),
     "variant": attr.string(doc = "CPU variant, e.g. `v8` for arm64."),
     "volumes": attr.string_list(doc = "Absolute paths declared as volumes."),
     "workdir": attr.string(doc = "Working directory."),
+    "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
     "_strata": STRATA_EXEC,
 }
 

@@ -31,14 +31,15 @@ def image(
       name: target name; outputs are `name.digest`, `name.manifest.json`, ...
       push_repositories: repositories `bazel run :name.push` pushes to (and `name.probe` checks).
       push_tags: tags (or `{VAR}` templates) `name.push` sets.
-      stamp: for tag templates: 1, 0, or -1 to follow `--stamp`.
+      stamp: for templates in tags, labels, annotations and `created_from`:
+        1, 0, or -1 to follow `--stamp`; set on the image and its helpers.
       visibility: of all the targets.
       tags: Bazel tags of the image target; the helpers get them too, plus `manual`.
       **kwargs: the attributes of `image_rule`; `testonly`, `features`,
         `target_compatible_with`, `compatible_with` and `restricted_to` also
         go to the helpers.
     """
-    image_rule(name = name, visibility = visibility, tags = tags, **kwargs)
+    image_rule(name = name, visibility = visibility, tags = tags, stamp = stamp, **kwargs)
     common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
     common["visibility"] = visibility
 

@@ -43,24 +43,35 @@ def _image_push_impl(ctx, command = "push"):
     args.add_all(plain_tags, before_each = "--tag")
 
     if templates:
-        # Only this small action depends on stamping: layers and digests never do.
-        tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
-        targs = ctx.actions.args()
-        targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
-        targs.add_all(templates, before_each = "--template")
-        status = [ctx.info_file, ctx.version_file] if stamping(ctx) else []
-        targs.add_all(status, before_each = "--status")
-        ctx.actions.run(
-            executable = ctx.executable._strata,
-            arguments = [targs],
-            inputs = status,
-            outputs = [tags_file],
-            mnemonic = "StrataTags",
-            progress_message = "Expanding tags of %s" % label_str(ctx.label),
-            execution_requirements = {"no-remote": "1"},
-        )
-        inputs.append(tags_file)
-        args.add("--tags-file", tags_file.short_path)
+        # Templates are expanded when the push runs, from status files in the
+        # runfiles: links to bazel-out/{stable,volatile}-status.txt, which
+        # Bazel rewrites on every stamped build. A tag filled at build time
+        # from a volatile key would keep its first value, since Bazel does
+        # not re-run an action when only volatile-status.txt changed.
+        # Unstamped, push refuses the templates and names the fix.
+        args.add_all(templates, before_each = "--tag-template")
+        if stamping(ctx):
+            status = [ctx.info_file, ctx.version_file]
+            inputs.extend(status)
+            args.add_all([f.short_path for f in status], before_each = "--status")
+
+            # NAME.tags.txt: the tags as of this build, so `bazel build
+            # --stamp` catches an undefined key early. Push does not read it.
+            tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
+            targs = ctx.actions.args()
+            targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
+            targs.add_all(templates, before_each = "--template")
+            targs.add_all(status, before_each = "--status")
+            ctx.actions.run(
+                executable = ctx.executable._strata,
+                arguments = [targs],
+                inputs = status,
+                outputs = [tags_file],
+                mnemonic = "StrataTags",
+                progress_message = "Expanding tags of %s" % label_str(ctx.label),
+                execution_requirements = {"no-remote": "1"},
+            )
+            inputs.append(tags_file)
     if getattr(ctx.attr, "dry_run", False):
         args.add("--dry-run")
 
@@ -85,9 +96,9 @@ def _image_push_impl(ctx, command = "push"):
 
 _ATTRS = {
     "image": attr.label(doc = "The `image` (or `image_pull`) the repositories should hold: what push uploads and probe looks for.", mandatory = True, providers = [ImageInfo]),
-    "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when stamping (`--stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact)."),
+    "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when the stamped push runs (`bazel run --stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, volatile keys included, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact). See [stamping](stamping.md)."),
     "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
-    "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (templates then fail); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+    "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (a push with templates then fails, naming them, unless run with `-- --skip-tag-templates`); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
     "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
     "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
     "_strata": STRATA_EXEC,

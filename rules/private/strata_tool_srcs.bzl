@@ -41,4 +41,5 @@ STRATA_TOOL_SRCS = [
     Label("//:tools/strata/probe.go"),
     Label("//:tools/strata/pull.go"),
     Label("//:tools/strata/push.go"),
+    Label("//:tools/strata/stamp.go"),
 ]

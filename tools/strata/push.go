@@ -39,6 +39,7 @@ type pushFlags struct {
 	spec, target                        *string
 	defaultRepos, repos, tags, tagFiles repeated
 	retry                               *regclient.Retry
+	stamp                               stampFlags
 }
 
 func newPushFlags(name string) *pushFlags {
@@ -51,6 +52,7 @@ func newPushFlags(name string) *pushFlags {
 	fs.Var(&p.tags, "tag", "tag to point at the image in every repository (repeat)")
 	fs.Var(&p.tagFiles, "tags-file", "file with one tag per line (repeat)")
 	p.retry = addRetryFlags(fs)
+	p.stamp.add(fs)
 	return p
 }
 
@@ -92,6 +94,11 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 		}
 		tags = append(tags, lines...)
 	}
+	stamped, serr := p.stamp.expand(*p.target)
+	if serr != nil {
+		return pushJob{}, serr
+	}
+	tags = append(tags, stamped...)
 	for _, t := range tags {
 		if t != tagtemplate.Sanitize(t) || len(t) > tagtemplate.MaxLen {
 			return pushJob{}, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
