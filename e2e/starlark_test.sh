@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Starlark unit tests (rules/tests) of what only newer Bazels run: canonical
-# repository names in image history and the module extension's merging of
-# `pull` tags. Also proves `bazel test` works offline on Bazel 4 (through
-# rules_strata_bazel4_offline_dependencies' remote_coverage_tools stand-in).
+# This repository's `bazel test` targets: Starlark unit tests (rules/tests) of
+# what only newer Bazels run (canonical repository names in image history, the
+# module extension's merging of `pull` tags) and the image_test example of
+# docs/image_test.md. Also proves `bazel test` works offline on Bazel 4
+# (rules_strata_bazel4_offline_dependencies' remote_coverage_tools stand-in).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"
-bz "$SCRATCH/ob" test //rules/tests:all --test_output=errors > "$SCRATCH/test.log" 2>&1 || { cat "$SCRATCH/test.log" >&2; die "Starlark unit tests failed"; }
-contains "every Starlark unit test passed" "$SCRATCH/test.log" "tests pass"
+bz "$SCRATCH/ob" test //rules/tests:all //examples/hello:image_test --test_output=errors > "$SCRATCH/test.log" 2>&1 || { cat "$SCRATCH/test.log" >&2; die "Starlark unit tests failed"; }
+contains "every test passed" "$SCRATCH/test.log" "Executed 3 out of 3 tests: 3 tests pass"

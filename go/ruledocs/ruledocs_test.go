@@ -24,6 +24,7 @@ var publicRules = map[string][2]string{
 	"image_load":    {"rules/private/load.bzl", "image_load"},
 	"image_pull":    {"rules/private/image_pull.bzl", "image_pull"},
 	"image_inspect": {"rules/private/inspect.bzl", "image_inspect"},
+	"image_test":    {"rules/private/image_test.bzl", "image_test"},
 }
 
 // TestDocsAreCurrent fails when docs/<rule>.md's attribute table differs from

@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"pull":       {"fetch a base image by digest for image_pull", runPull},
 	"probe":      {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
 	"tags":       {"expand tag templates from Bazel's workspace status", runTags},
+	"image-test": {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
