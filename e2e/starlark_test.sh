@@ -2,7 +2,8 @@
 # This repository's `bazel test` targets: Starlark unit tests (rules/tests) of
 # what only newer Bazels run (canonical repository names in image history, the
 # module extension's merging of `pull` tags) and the image_test example of
-# docs/image_test.md. Also proves `bazel test` works offline on Bazel 4
+# docs/image_test.md, and analysis tests that the image, inspect and
+# push-spec actions never read a layer blob. Also proves `bazel test` works offline on Bazel 4
 # (rules_strata_bazel4_offline_dependencies' remote_coverage_tools stand-in).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -10,4 +11,4 @@ source "$(dirname "$0")/lib.sh"
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"
 bz "$SCRATCH/ob" test //rules/tests:all //examples/hello:image_test --test_output=errors > "$SCRATCH/test.log" 2>&1 || { cat "$SCRATCH/test.log" >&2; die "Starlark unit tests failed"; }
-contains "every test passed" "$SCRATCH/test.log" "Executed 3 out of 3 tests: 3 tests pass"
+contains "every test passed" "$SCRATCH/test.log" "Executed 6 out of 6 tests: 6 tests pass"
