@@ -66,12 +66,28 @@ func Sort(entries []Entry) ([]Entry, error) {
 		if e.Type != Dir {
 			if parent := path.Dir(e.Path); parent != "." {
 				if i := sort.Search(len(out), func(i int) bool { return out[i].Path >= parent }); out[i].Type != Dir {
-					return nil, fmt.Errorf("canontar: %q needs %q to be a directory, but it is a file or symlink", e.Path, parent)
+					return nil, &ParentError{Path: e.Path, Parent: parent, ParentType: out[i].Type}
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// ParentError says that Path lies under Parent, which is not a directory.
+// Under a symlink that would make extractors write through the link, to
+// wherever it points; under a regular file, no extractor can make it.
+type ParentError struct {
+	Path, Parent string
+	ParentType   Type
+}
+
+func (e *ParentError) Error() string {
+	what := "a regular file"
+	if e.ParentType == Symlink {
+		what = "a symlink"
+	}
+	return fmt.Sprintf("canontar: %q needs %q to be a directory, but it is %s", e.Path, e.Parent, what)
 }
 
 // Write writes entries, which must already be in Sort order, as a tar stream

@@ -23,6 +23,9 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 	if err != nil {
 		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression to \"gzip\", \"zstd\" or \"none\"")
 	}
+	if err := spec.validate(); err != nil {
+		return descriptor.Layer{}, err
+	}
 	t, err := collect(spec)
 	defer t.close()
 	if err != nil {
