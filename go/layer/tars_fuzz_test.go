@@ -135,7 +135,6 @@ func TestGeneratedSeeds(t *testing.T) {
 // can claim any size without storing it.
 const maxFuzzContent = 4 << 20
 
-
 func checkTarInput(t *testing.T, data []byte) {
 	want, readErr := readTar(data)
 	if errors.Is(readErr, errTooBig) {
