@@ -42,7 +42,7 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 	defer out.Close()
 	desc, err := Write(out, entries, time.Unix(spec.MTime, 0), alg)
 	if err != nil {
-		return desc, err
+		return desc, t.contentError(err)
 	}
 	return desc, out.Close()
 }

@@ -156,3 +156,31 @@ func (t *tree) sortError(err error) error {
 		origin(child), pe.Parent, origin(pe.Parent)),
 		"a path cannot be both a file and a directory; give one of them a different destination")
 }
+
+// contentError names the source of an entry that could not be written: a
+// file whose content could not be read while the layer was written, or an
+// entry no tar header can hold (canontar knows only the layer path).
+func (t *tree) contentError(err error) error {
+	var he *canontar.HeaderError
+	if errors.As(err, &he) {
+		origin := "an implicit parent directory"
+		if n := t.nodes[he.Path]; n != nil {
+			origin = n.origin
+		}
+		if he.Link != "" {
+			origin += fmt.Sprintf(", link target %q", he.Link)
+		}
+		return t.userErr(he.Path, fmt.Sprintf("the entry from %s cannot be written as a tar header: %v", origin, he.Err),
+			"remove NUL bytes and other control characters from the destination path or symlink target")
+	}
+	var ce *canontar.ContentError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	origin := ce.Path
+	if n := t.nodes[ce.Path]; n != nil {
+		origin = n.origin
+	}
+	return t.userErr(ce.Path, fmt.Sprintf("cannot read the content of %s: %v", origin, ce.Err),
+		"something changed or removed the file while the layer was built: make sure no other process writes to it, and build again")
+}

@@ -98,7 +98,7 @@ func generatedSeeds(t testing.TB) map[string][]byte {
 		t.Fatal("no PAX comment record to break")
 	}
 	seeds["bad pax record"] = bad
-	seeds["truncated data"] = seeds["hard link"][:1024+300]
+	seeds["truncated data"] = seeds["hard link"][:512+200]
 	seeds["truncated header"] = seeds["hard link"][:1024+1024+100]
 	sparse, err := os.ReadFile("testdata/tars/pax-sparse-1.0.tar")
 	if err != nil {
