@@ -37,3 +37,13 @@ expect_error //:loop "//:loop" "symlink loop" "data/self" "fix:"
 expect_error //:bad_mode "//:bad_mode" '"/a.txt"' "octal" "fix:"
 expect_error //:bad_env "//:bad_env" '"PATH=/bin"' "env" "fix:"
 expect_error //:bad_port "//:bad_port" '"http"' "exposed_ports" "fix:"
+
+# tars: tars from other tools, ids, times and paths a layer cannot hold.
+expect_error //tars:truncated "//tars:truncated" "tars/truncated.tar is truncated" '"etc/app.conf"' "unexpected EOF" "fix:"
+expect_error //tars:bad_pax "//tars:bad_pax" "tars/bad_pax.tar is not a valid tar" "header is malformed" "fix:"
+expect_error //tars:big_uid "//tars:big_uid" '"srv/data"' "tars/big_uid.tar" "uid 2147483648 is outside 0..2147483647" "fix:"
+expect_error //tars:under_symlink "//tars:under_symlink" '"var/run/app.pid"' 'which is a symlink to "/run"' "through the symlink" "fix:"
+expect_error //tars:file_under_symlink "//tars:file_under_symlink" '"app/current/a.txt"' "//:a.txt" 'is under "app/current", which is a symlink to "/app/v1"' "fix:"
+expect_error //tars:negative_uid "//tars:negative_uid" "uid: uid -1 is outside 0..2147483647" "fix:"
+expect_error //tars:owner_out_of_range "//tars:owner_out_of_range" '"/a.txt"' "gid 4294967295 is outside 0..2147483647" "fix:"
+expect_error //tars:negative_mtime "//tars:negative_mtime" "mtime: -1 is outside 0..8589934591" "fix:"
