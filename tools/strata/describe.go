@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -12,6 +13,7 @@ func runDescribe(args []string) error {
 	manifest := fs.String("manifest", "", "image manifest JSON")
 	cfg := fs.String("config", "", "image config JSON")
 	digest := fs.String("digest", "", "image digest file")
+	target := fs.String("target", "", "label of the image target, for error messages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,7 +31,7 @@ func runDescribe(args []string) error {
 	defer mf.Close()
 	m, err := v1.ParseManifest(mf)
 	if err != nil {
-		return err
+		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("manifest: %w", err))
 	}
 	cf, err := os.Open(*cfg)
 	if err != nil {
@@ -38,7 +40,7 @@ func runDescribe(args []string) error {
 	defer cf.Close()
 	c, err := v1.ParseConfigFile(cf)
 	if err != nil {
-		return err
+		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("config: %w", err))
 	}
 	image.Describe(os.Stdout, string(d), m, c)
 	return nil
