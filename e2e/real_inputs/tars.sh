@@ -34,3 +34,9 @@ tars_check gnu gnu.tar.zst --zstd
 "$STRATA" list-layer bazel-bin/tars/pax.tar.gz >"$SCRATCH/tars-pax.ndjson"
 want=$(awk '$2 == "opt/data/a-sparse" {print $1}' bazel-bin/tars/input.sha256)
 contains "list-layer shows a-sparse with the input's sha256" "$SCRATCH/tars-pax.ndjson" "\"path\":\"opt/data/a-sparse\",\"type\":\"file\",\"mode\":\"0644\",\"uid\":0,\"gid\":0,\"size\":65536,\"sha256\":\"$want\""
+
+# The same files from two tar formats make one canonical layer: equal diffIDs
+# (the blobs differ only by compression).
+pax_diff=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["diffID"])' bazel-bin/tars/pax.descriptor.json)
+gnu_diff=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["diffID"])' bazel-bin/tars/gnu.descriptor.json)
+expect_eq "//tars:pax and //tars:gnu have one diffID" "$pax_diff" "$gnu_diff"

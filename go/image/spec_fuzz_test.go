@@ -54,3 +54,17 @@ func FuzzImageSpec(f *testing.F) {
 		}
 	})
 }
+
+// TestCreatedRange: a creation time past year 9999 is refused with the
+// target and the fix, not encoding/json's "year outside of range".
+func TestCreatedRange(t *testing.T) {
+	for _, c := range []int64{-1, 253402300800, 1 << 40} {
+		_, err := image.Build(image.Spec{Target: "//app:image", Created: c})
+		if err == nil || !strings.Contains(err.Error(), "//app:image") || !strings.Contains(err.Error(), "created:") || !strings.Contains(err.Error(), "fix:") {
+			t.Errorf("created %d: got %v", c, err)
+		}
+	}
+	if _, err := image.Build(image.Spec{Target: "//app:image", Created: 253402300799}); err != nil {
+		t.Errorf("the last second of 9999 refused: %v", err)
+	}
+}
