@@ -10,8 +10,8 @@ import (
 )
 
 type spec struct {
-	Target string            `json:"target"`
-	N      int64             `json:"n"`
+	Target string `json:"target"`
+	N      int64  `json:"n"`
 	Files  []struct{ A, B string }
 	Modes  map[string]string `json:"modes"`
 	Flag   *bool             `json:"flag"`
