@@ -145,7 +145,7 @@ func (s *spooler) add(r io.Reader, size int64) (func() (io.ReadCloser, error), e
 		s.t.cleanup = append(s.t.cleanup, func() { f.Close(); os.Remove(f.Name()) })
 	}
 	off := s.size
-	n, err := io.Copy(s.f, r)
+	n, err := copyHoles(s.f, off, r)
 	s.size += n
 	if err != nil {
 		return nil, err
@@ -154,6 +154,46 @@ func (s *spooler) add(r io.Reader, size int64) (func() (io.ReadCloser, error), e
 		return nil, io.ErrUnexpectedEOF
 	}
 	return sectionOpener(s.f.Name(), off, size), nil
+}
+
+// copyHoles copies r into f from offset off, seeking over blocks of zeros
+// instead of writing them, so a mostly-empty file (a database, lastlog)
+// stays mostly holes on disk too. It returns the number of bytes copied.
+func copyHoles(f *os.File, off int64, r io.Reader) (int64, error) {
+	buf := make([]byte, 64<<10)
+	var n int64
+	for {
+		k, err := io.ReadFull(r, buf)
+		if k > 0 {
+			if !allZero(buf[:k]) {
+				if _, werr := f.WriteAt(buf[:k], off+n); werr != nil {
+					return n, werr
+				}
+			}
+			n += int64(k)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			// Trailing holes were never written: extend the file over them.
+			if st, serr := f.Stat(); serr != nil {
+				return n, serr
+			} else if st.Size() < off+n {
+				return n, f.Truncate(off + n)
+			}
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // tarErr explains why archive/tar could not read tarPath: the raw messages
