@@ -56,3 +56,13 @@ expect_error //config:user_empty_part "//config:user_empty_part" '":1000"' "user
 bz "$SCRATCH/ob" build //config:no_layers >/dev/null 2>&1 || die "//config:no_layers (an image with no layers) does not build"
 contains "an image with no layers has \"layers\": []" bazel-bin/config/no_layers.manifest.json '"layers":[]'
 contains "an image with no layers has \"diff_ids\": []" bazel-bin/config/no_layers.config.json '"diff_ids":[]'
+
+# tars: tars from other tools, ids, times and paths a layer cannot hold.
+expect_error //tars:truncated "//tars:truncated" "tars/truncated.tar is truncated" '"etc/app.conf"' "unexpected EOF" "fix:"
+expect_error //tars:bad_pax "//tars:bad_pax" "tars/bad_pax.tar is not a valid tar" "header is malformed" "fix:"
+expect_error //tars:big_uid "//tars:big_uid" '"srv/data"' "tars/big_uid.tar" "uid 2147483648 is outside 0..2147483647" "fix:"
+expect_error //tars:under_symlink "//tars:under_symlink" '"var/run/app.pid"' 'which is a symlink to "/run"' "through the symlink" "fix:"
+expect_error //tars:file_under_symlink "//tars:file_under_symlink" '"app/current/a.txt"' "//:a.txt" 'is under "app/current", which is a symlink to "/app/v1"' "fix:"
+expect_error //tars:negative_uid "//tars:negative_uid" "uid: uid -1 is outside 0..2147483647" "fix:"
+expect_error //tars:owner_out_of_range "//tars:owner_out_of_range" '"/a.txt"' "gid 4294967295 is outside 0..2147483647" "fix:"
+expect_error //tars:negative_mtime "//tars:negative_mtime" "mtime: -1 is outside 0..8589934591" "fix:"

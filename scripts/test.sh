@@ -38,6 +38,18 @@ suite() {
 
 suite lint scripts/lint.sh
 suite "go test" go test -count=1 ./...
+# Every reader of untrusted bytes has a fuzz target (tars, JSON, layer/image/push
+# specs, pulled manifests and configs); run each briefly. go test -fuzz takes
+# one target per run. A failing input lands in the package's
+# testdata/fuzz/<Target>/, where plain go test then replays it.
+go_fuzz() {
+  local t name pkg secs
+  for t in FuzzTarInput:layer:20 FuzzLayerSpec:layer:10 FuzzPull:pull:10 FuzzImageSpec:image:8 FuzzPushSpec:pushspec:8 FuzzRead:jsonspec:5; do
+    IFS=: read -r name pkg secs <<<"$t"
+    go test -run='^$' -fuzz="^$name\$" -fuzztime="${secs}s" -fuzzminimizetime=5s "./go/$pkg" || return 1
+  done
+}
+suite "go fuzz" go_fuzz
 if [ $# -gt 0 ]; then e2e=("$@"); else e2e=(e2e/*_test.sh); fi
 for t in "${e2e[@]}"; do
   suite "$t" bash "$t"

@@ -62,16 +62,32 @@ func Sort(entries []Entry) ([]Entry, error) {
 	// Plain byte order puts "a" before "a.txt" before "a/b", so a directory
 	// always precedes its children.
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	// Every entry, directories included, must sit in a directory: a
+	// directory under a symlink would be created through the link.
 	for _, e := range out {
-		if e.Type != Dir {
-			if parent := path.Dir(e.Path); parent != "." {
-				if i := sort.Search(len(out), func(i int) bool { return out[i].Path >= parent }); out[i].Type != Dir {
-					return nil, fmt.Errorf("canontar: %q needs %q to be a directory, but it is a file or symlink", e.Path, parent)
-				}
+		if parent := path.Dir(e.Path); parent != "." {
+			if i := sort.Search(len(out), func(i int) bool { return out[i].Path >= parent }); out[i].Type != Dir {
+				return nil, &ParentError{Path: e.Path, Parent: parent, ParentType: out[i].Type}
 			}
 		}
 	}
 	return out, nil
+}
+
+// ParentError says that Path lies under Parent, which is not a directory.
+// Under a symlink that would make extractors write through the link, to
+// wherever it points; under a regular file, no extractor can make it.
+type ParentError struct {
+	Path, Parent string
+	ParentType   Type
+}
+
+func (e *ParentError) Error() string {
+	what := "a regular file"
+	if e.ParentType == Symlink {
+		what = "a symlink"
+	}
+	return fmt.Sprintf("canontar: %q needs %q to be a directory, but it is %s", e.Path, e.Parent, what)
 }
 
 // Write writes entries, which must already be in Sort order, as a tar stream
@@ -102,7 +118,7 @@ func Write(w io.Writer, entries []Entry, mtime time.Time) error {
 			return fmt.Errorf("canontar: %q has unsupported type %q", e.Path, e.Type)
 		}
 		if err := tw.WriteHeader(hdr); err != nil {
-			return fmt.Errorf("canontar: %s: %w", e.Path, err)
+			return &HeaderError{Path: e.Path, Link: e.Link, Err: err}
 		}
 		if e.Type == Regular && e.Size > 0 {
 			if err := copyContent(tw, e, buf); err != nil {
@@ -117,18 +133,41 @@ func Write(w io.Writer, entries []Entry, mtime time.Time) error {
 func copyContent(tw *tar.Writer, e Entry, buf []byte) error {
 	rc, err := e.Open()
 	if err != nil {
-		return err
+		return &ContentError{Path: e.Path, Err: err}
 	}
 	defer rc.Close()
 	n, err := io.CopyBuffer(tw, io.LimitReader(rc, e.Size), buf)
 	if err != nil {
-		return fmt.Errorf("canontar: reading %s: %w", e.Path, err)
+		return &ContentError{Path: e.Path, Err: err}
 	}
 	if n != e.Size {
-		return fmt.Errorf("canontar: %s: file shrank while being read (%d of %d bytes)", e.Path, n, e.Size)
+		return &ContentError{Path: e.Path, Err: fmt.Errorf("file shrank while being read (%d of %d bytes)", n, e.Size)}
 	}
 	return nil
 }
+
+// ContentError says that the content of the regular file at Path could not
+// be read as declared: it could not be opened or read, or it ended before
+// Size bytes (the file shrank after it was listed).
+type ContentError struct {
+	Path string
+	Err  error
+}
+
+func (e *ContentError) Error() string { return fmt.Sprintf("canontar: %s: %v", e.Path, e.Err) }
+
+func (e *ContentError) Unwrap() error { return e.Err }
+
+// HeaderError says that no tar header can hold the entry at Path, e.g.
+// because its path or symlink target (Link) contains a NUL byte.
+type HeaderError struct {
+	Path, Link string
+	Err        error
+}
+
+func (e *HeaderError) Error() string { return fmt.Sprintf("canontar: %q: %v", e.Path, e.Err) }
+
+func (e *HeaderError) Unwrap() error { return e.Err }
 
 // CleanPath turns a destination such as "/usr/bin/", "./etc//x" into the
 // canonical entry path ("usr/bin", "etc/x"). ok is false if the path escapes

@@ -2,6 +2,7 @@ package canontar_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -65,6 +66,22 @@ func TestSortRejectsFileAsParent(t *testing.T) {
 	_, err := canontar.Sort([]canontar.Entry{file("a", "x", 0o644), file("a/b", "y", 0o644)})
 	if err == nil || !strings.Contains(err.Error(), `needs "a" to be a directory`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSortRejectsSymlinkAsParent: a directory (here an implicit parent)
+// under a symlink would be created through the link by extractors.
+func TestSortRejectsSymlinkAsParent(t *testing.T) {
+	_, err := canontar.Sort([]canontar.Entry{
+		{Path: "a", Type: canontar.Symlink, Mode: 0o777, Link: "/x"},
+		file("a/b/c", "y", 0o644),
+	})
+	var pe *canontar.ParentError
+	if !errors.As(err, &pe) || pe.Path != "a/b" || pe.Parent != "a" || pe.ParentType != canontar.Symlink {
+		t.Fatalf("got %#v", err)
+	}
+	if !strings.Contains(err.Error(), "but it is a symlink") {
+		t.Errorf("message: %v", err)
 	}
 }
 

@@ -25,6 +25,9 @@ import (
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
+// maxCreated is 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+const maxCreated = 253402300799
+
 // Result is the assembled image.
 type Result struct {
 	Config   []byte
@@ -34,6 +37,12 @@ type Result struct {
 
 // Build assembles the image described by spec.
 func Build(spec Spec) (Result, error) {
+	// The config's RFC 3339 times hold years 0..9999 only; refuse here
+	// rather than fail later with encoding/json's "year outside of range".
+	if spec.Created < 0 || spec.Created > maxCreated {
+		return Result{}, usererr.New(spec.Target, "", fmt.Sprintf("created: %d is outside 0..%d (1970 to 9999, what the config's RFC 3339 times hold)", spec.Created, int64(maxCreated)),
+			"set created to seconds since the epoch in that range, e.g. 0 or a fixed release date such as 1700000000")
+	}
 	cfg := &v1.ConfigFile{OS: "linux", Architecture: "amd64"}
 	manifest := &v1.Manifest{SchemaVersion: 2}
 	if spec.BaseManifest != "" {

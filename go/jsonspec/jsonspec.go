@@ -6,7 +6,9 @@ package jsonspec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -19,7 +21,13 @@ func Read(path, what string, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%s: bad %s: the file is empty or cut short (%w); the rule writes it: rebuild the target", path, what, err)
+		}
 		return fmt.Errorf("%s: bad %s: %w", path, what, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: bad %s: more than one JSON value", path, what)
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 	if err != nil {
 		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression to \"gzip\", \"zstd\" or \"none\"")
 	}
+	if err := spec.validate(); err != nil {
+		return descriptor.Layer{}, err
+	}
 	t, err := collect(spec)
 	defer t.close()
 	if err != nil {
@@ -39,7 +42,7 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 	defer out.Close()
 	desc, err := Write(out, entries, time.Unix(spec.MTime, 0), alg)
 	if err != nil {
-		return desc, err
+		return desc, t.contentError(err)
 	}
 	return desc, out.Close()
 }

@@ -366,7 +366,7 @@ func (t *tree) entries() ([]canontar.Entry, error) {
 	}
 	sorted, err := canontar.Sort(es)
 	if err != nil {
-		return nil, t.userErr("", err.Error(), "a path cannot be both a file and a directory; rename one of them")
+		return nil, t.sortError(err)
 	}
 	return sorted, nil
 }

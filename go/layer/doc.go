@@ -5,7 +5,9 @@
 //	read -> canonical tar -> sha256 (diffID) -> compress -> sha256 (digest) -> write
 //
 // Memory does not grow with layer size: file contents are streamed, and
-// entries of merged tars are read back by offset rather than held in memory.
+// entries of merged tars are read back by offset rather than held in memory
+// (sparse members, whose stored bytes are not their content, are expanded
+// through archive/tar into a temporary file and read back from there).
 // The output is byte-identical for identical inputs (see package canontar and
 // compress for what is pinned). Entry modes come from the Spec alone: the
 // tool never reads the permission bits, owners, mtimes or xattrs of its

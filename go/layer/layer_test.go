@@ -211,7 +211,7 @@ func TestBadInput(t *testing.T) {
 		{"mode of absent path", layer.Spec{Files: []layer.File{{Src: a, Dst: "x", Executable: &no}}, Modes: map[string]string{"/y": "0755"}},
 			[]string{`"/y"`, "not in the layer", "fix:"}},
 		{"file under file", layer.Spec{Files: []layer.File{{Src: a, Dst: "x", Executable: &no}, {Src: b, Dst: "x/y", Executable: &no}}},
-			[]string{`needs "x" to be a directory`, "fix:"}},
+			[]string{`"x/y"`, b, `is under "x", which is a regular file`, a, "fix:"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

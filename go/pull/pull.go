@@ -103,8 +103,11 @@ func Pull(ctx context.Context, req Request, r regclient.Retry) (Summary, error) 
 		return Summary{}, explain(err, bad)
 	}
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(cfgBytes))
-	if err != nil || len(cfg.RootFS.DiffIDs) != len(manifest.Layers) {
-		return Summary{}, bad(fmt.Sprintf("malformed config %s (%v; %d diff_ids for %d layers)", manifest.Config.Digest, err, len(cfg.RootFS.DiffIDs), len(manifest.Layers)),
+	if err != nil {
+		return Summary{}, bad(fmt.Sprintf("malformed config %s: %v", manifest.Config.Digest, err), "pin the digest of a valid image")
+	}
+	if len(cfg.RootFS.DiffIDs) != len(manifest.Layers) {
+		return Summary{}, bad(fmt.Sprintf("malformed config %s (%d diff_ids for %d layers)", manifest.Config.Digest, len(cfg.RootFS.DiffIDs), len(manifest.Layers)),
 			"pin the digest of a valid image")
 	}
 	if err := write(req, repo, manifestBytes, cfgBytes, manifest, cfg, opts); err != nil {

@@ -24,7 +24,7 @@ def write_image_file(ctx, command, mnemonic, what, output, manifest, config, lay
       extra_args: more arguments for the subcommand.
     """
     args = ctx.actions.args()
-    args.add_all([command, "--manifest", manifest, "--config", config, "--out", output.path])
+    args.add_all([command, "--target", label_str(ctx.label), "--manifest", manifest, "--config", config, "--out", output.path])
     args.add_all(extra_args)
     for layer in layers:
         args.add("--descriptor", layer.descriptor)

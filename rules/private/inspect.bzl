@@ -25,7 +25,7 @@ def _image_inspect_impl(ctx):
     text = ctx.actions.declare_file(ctx.label.name + ".txt")
     ctx.actions.run(
         executable = ctx.executable._strata,
-        arguments = ["describe", "--manifest", image.manifest.path, "--config", image.config.path, "--digest", image.digest.path, "--out", text.path],
+        arguments = ["describe", "--target", label_str(ctx.label), "--manifest", image.manifest.path, "--config", image.config.path, "--digest", image.digest.path, "--out", text.path],
         inputs = [image.manifest, image.config, image.digest],
         outputs = [text],
         mnemonic = "StrataInspect",

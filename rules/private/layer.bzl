@@ -245,7 +245,7 @@ ATTRS = {
         allow_files = True,
     ),
     "gid": attr.int(
-        doc = "Default group id of every entry (entries of `tars` keep theirs).",
+        doc = "Default group id of every entry, 0..2147483647 (entries of `tars` keep theirs).",
         default = 0,
     ),
     "mode": attr.string(
@@ -260,7 +260,7 @@ ATTRS = {
         default = 0,
     ),
     "owners": attr.string_dict(
-        doc = "Destination path -> `\"uid:gid\"`, overriding `uid`/`gid` for that entry.",
+        doc = "Destination path -> `\"uid:gid\"` (each 0..2147483647), overriding `uid`/`gid` for that entry.",
     ),
     "package_dir": attr.string(
         doc = "Directory prefixed to every destination (`srcs`, `files`, `binaries`, `symlinks`, `empty_dirs`, `executables`, `modes`, `owners`). Not applied to `tars`.",
@@ -278,11 +278,11 @@ ATTRS = {
         doc = "Link path -> target, e.g. busybox applets `{\"/bin/sh\": \"/bin/busybox\"}`. The target is stored verbatim.",
     ),
     "tars": attr.label_list(
-        doc = "Existing tar files (plain, gzip or zstd) whose entries are merged into the layer, normalized like every other entry. Hard links become copies.",
+        doc = "Existing tar files (plain, gzip or zstd) merged into the layer, read as GNU tar reads them: sparse files (`tar --sparse`, PAX or GNU format) are expanded, long names kept, hard links become copies. Entries keep their mode, uid and gid; mtimes are reset. Devices, FIFOs, uid/gid outside 0..2147483647 and paths under a symlink are refused.",
         allow_files = [".tar", ".tar.gz", ".tgz", ".tar.zst"],
     ),
     "uid": attr.int(
-        doc = "Default user id of every entry (entries of `tars` keep theirs).",
+        doc = "Default user id of every entry, 0..2147483647 (entries of `tars` keep theirs).",
         default = 0,
     ),
     "_strata": STRATA_EXEC,

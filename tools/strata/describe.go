@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,6 +15,7 @@ func runDescribe(args []string) error {
 	cfg := fs.String("config", "", "image config JSON")
 	digest := fs.String("digest", "", "image digest file")
 	out := fs.String("out", "", "write here instead of stdout (the image_inspect action)")
+	target := fs.String("target", "", "label of the image target, for error messages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,7 +33,7 @@ func runDescribe(args []string) error {
 	defer mf.Close()
 	m, err := v1.ParseManifest(mf)
 	if err != nil {
-		return err
+		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("manifest: %w", err))
 	}
 	cf, err := os.Open(*cfg)
 	if err != nil {
@@ -40,7 +42,7 @@ func runDescribe(args []string) error {
 	defer cf.Close()
 	c, err := v1.ParseConfigFile(cf)
 	if err != nil {
-		return err
+		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("config: %w", err))
 	}
 	if *out == "" {
 		image.Describe(os.Stdout, string(d), m, c)

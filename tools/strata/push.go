@@ -117,7 +117,11 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 		return pushJob{}, err
 	}
 	img, err := spec.Image(execPath)
-	return pushJob{img: img, spec: spec, targets: targets}, err
+	if err != nil {
+		return pushJob{}, usererr.New(*p.target, "", fmt.Sprintf("cannot read the image in push spec %s: %v", *p.spec, err),
+			"the push spec is written by the push target's build: rebuild it (bazel build TARGET); never edit it by hand")
+	}
+	return pushJob{img: img, spec: spec, targets: targets}, nil
 }
 
 func runPushSpec(args []string) error {

@@ -1,0 +1,94 @@
+package layer
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/strata-build/rules_strata/go/compress"
+)
+
+// TestFileShrinks truncates a source between collecting it and writing the
+// layer: the error names the target, the source and the fix, not only
+// "file shrank while being read".
+func TestFileShrinks(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "data.bin")
+	if err := os.WriteFile(src, []byte(strings.Repeat("x", 4096)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Target: "//pkg:layer", Compression: "none", Files: []File{{Src: src, Dst: "/data.bin", Label: "//pkg:data", Executable: new(bool)}}}
+	tr, err := collect(spec)
+	defer tr.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := tr.entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(src, 100); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Write(io.Discard, entries, time.Unix(0, 0), compress.None)
+	err = tr.contentError(err)
+	for _, w := range []string{"//pkg:layer", `"data.bin"`, "//pkg:data", src, "file shrank while being read (100 of 4096 bytes)", "fix:"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%v", w, err)
+		}
+	}
+}
+
+// TestCopyHolesStaysSparse: a sparse member's expanded bytes are spooled
+// with holes where the zeros were, so a mostly-empty 64 MiB file takes
+// almost no disk, and reads back byte for byte.
+func TestCopyHolesStaysSparse(t *testing.T) {
+	const size = 64 << 20
+	want := make([]byte, size)
+	copy(want[1000:], "head")
+	copy(want[size-3:], "end")
+	f, err := os.CreateTemp(t.TempDir(), "spool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write([]byte("earlier member"))
+	n, err := copyHoles(f, 14, bytes.NewReader(want))
+	if err != nil || n != size {
+		t.Fatalf("copied %d, %v", n, err)
+	}
+	got := make([]byte, size)
+	if _, err := f.ReadAt(got, 14); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("spooled bytes differ (%v)", err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if used := st.Blocks * 512; used > 1<<20 {
+		t.Errorf("spool of a 64 MiB sparse file uses %d bytes of disk", used)
+	}
+	// A tail of zeros still counts: the file is extended over it.
+	zeros, err := os.CreateTemp(t.TempDir(), "zeros")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zeros.Close()
+	if n, err := copyHoles(zeros, 0, io.LimitReader(zeroReader{}, 300000)); err != nil || n != 300000 {
+		t.Fatalf("copied %d, %v", n, err)
+	}
+	if st, _ := zeros.Stat(); st.Size() != 300000 {
+		t.Errorf("size %d after a file of zeros", st.Size())
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
