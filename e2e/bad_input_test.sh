@@ -33,6 +33,7 @@ expect_error //:conflict "//:conflict" '"etc/app.conf"' "different content" "a.t
 expect_error //:escape "//:escape" '"../../etc/passwd"' "escapes the image root" "fix:"
 expect_error //:missing "//:missing" "missing.txt"
 expect_error //compression:bad_compression "//compression:bad_compression" "compression" "brotli" "gzip"
+expect_error //:bad_level "//:bad_level" "compression_level 10" "gzip: 1..9" "fix:"
 expect_error //:loop "//:loop" '"data"' "files: //:loopdir" "checked-in directory" "glob" "fix:"
 expect_error //:bad_mode "//:bad_mode" '"/a.txt"' "octal" "fix:"
 expect_error //:bad_env "//:bad_env" '"PATH=/bin"' "env" "fix:"

@@ -32,6 +32,24 @@ const (
 	ZstdLevel     = zstd.SpeedDefault
 )
 
+// CheckLevel validates a user-supplied level for a: 0 means the pinned
+// default; gzip takes 1..9, zstd 1..22 (zstd's own scale, which the encoder
+// maps onto its four speeds: 1-2 fastest, 3-5 default, 6-9 better, 10+
+// best); an uncompressed layer takes none.
+func CheckLevel(a Algorithm, level int) error {
+	switch {
+	case level == 0:
+		return nil
+	case a == Gzip && level >= 1 && level <= 9:
+		return nil
+	case a == Zstd && level >= 1 && level <= 22:
+		return nil
+	case a == None:
+		return fmt.Errorf("compression_level %d given for an uncompressed layer", level)
+	}
+	return fmt.Errorf("compression_level %d is outside %s's range (gzip: 1..9, zstd: 1..22)", level, a)
+}
+
 // Parse validates a user-supplied compression name.
 func Parse(s string) (Algorithm, error) {
 	switch a := Algorithm(s); a {
@@ -63,15 +81,29 @@ func (a Algorithm) Extension() string {
 	return ".tar"
 }
 
-// NewWriter returns a compressing writer into w using concurrency goroutines
-// (0 means GOMAXPROCS). Close flushes it but does not close w.
+// NewWriter returns a compressing writer into w at the pinned level, using
+// concurrency goroutines (0 means GOMAXPROCS). Close flushes it but does not
+// close w.
 func NewWriter(a Algorithm, w io.Writer, concurrency int) (io.WriteCloser, error) {
+	return NewWriterLevel(a, 0, w, concurrency)
+}
+
+// NewWriterLevel is NewWriter at level (0: the pinned default; see
+// CheckLevel). The output still depends only on the input and the level.
+func NewWriterLevel(a Algorithm, level int, w io.Writer, concurrency int) (io.WriteCloser, error) {
+	if err := CheckLevel(a, level); err != nil {
+		return nil, err
+	}
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
 	switch a {
 	case Gzip:
-		gw, err := pgzip.NewWriterLevel(w, GzipLevel)
+		gzipLevel := GzipLevel
+		if level != 0 {
+			gzipLevel = level
+		}
+		gw, err := pgzip.NewWriterLevel(w, gzipLevel)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +113,11 @@ func NewWriter(a Algorithm, w io.Writer, concurrency int) (io.WriteCloser, error
 		}
 		return gw, nil
 	case Zstd:
-		return zstd.NewWriter(w, zstd.WithEncoderLevel(ZstdLevel), zstd.WithEncoderConcurrency(concurrency))
+		zstdLevel := ZstdLevel
+		if level != 0 {
+			zstdLevel = zstd.EncoderLevelFromZstd(level)
+		}
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(concurrency))
 	case None:
 		return nopCloser{w}, nil
 	}

@@ -3,6 +3,8 @@ package compress_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
+	"os"
 	"math/rand"
 	"testing"
 
@@ -66,5 +68,96 @@ func TestParse(t *testing.T) {
 	}
 	if a, err := compress.Parse("zstd"); err != nil || a.MediaType() != "application/vnd.oci.image.layer.v1.tar+zstd" {
 		t.Fatalf("zstd: %v %v", a, err)
+	}
+}
+
+func compressedLevel(t *testing.T, a compress.Algorithm, level int, in []byte, concurrency int) ([32]byte, int) {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := compress.NewWriterLevel(a, level, &out, concurrency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(in)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(out.Bytes()), out.Len()
+}
+
+// TestLevels: level 0 is the pinned default (so existing digests stay), other
+// levels give other bytes, and each level is as independent of the CPU count
+// as the default is.
+func TestLevels(t *testing.T) {
+	in := mixed(3 << 20)
+	for _, tc := range []struct {
+		a      compress.Algorithm
+		levels []int
+	}{{compress.Gzip, []int{1, 9}}, {compress.Zstd, []int{1, 19}}} {
+		def, _ := compressedLevel(t, tc.a, 0, in, 2)
+		if def != compressed(t, tc.a, in, 2) {
+			t.Errorf("%s: level 0 is not the pinned default", tc.a)
+		}
+		for _, l := range tc.levels {
+			one, _ := compressedLevel(t, tc.a, l, in, 1)
+			if one == def {
+				t.Errorf("%s level %d: same bytes as the default", tc.a, l)
+			}
+			if many, _ := compressedLevel(t, tc.a, l, in, 8); many != one {
+				t.Errorf("%s level %d: concurrency 8 gave different bytes than 1", tc.a, l)
+			}
+		}
+	}
+}
+
+func TestCheckLevel(t *testing.T) {
+	for _, tc := range []struct {
+		a     compress.Algorithm
+		level int
+		ok    bool
+	}{
+		{compress.Gzip, 0, true}, {compress.Gzip, 1, true}, {compress.Gzip, 9, true}, {compress.Gzip, 10, false}, {compress.Gzip, -1, false},
+		{compress.Zstd, 22, true}, {compress.Zstd, 23, false},
+		{compress.None, 0, true}, {compress.None, 1, false},
+	} {
+		if err := compress.CheckLevel(tc.a, tc.level); (err == nil) != tc.ok {
+			t.Errorf("CheckLevel(%s, %d) = %v, want ok=%v", tc.a, tc.level, err, tc.ok)
+		}
+	}
+}
+
+// BenchmarkLevels: speed against size for gzip levels and the zstd speeds,
+// on what layers mostly hold: a Go binary (this test binary). MB/s compares
+// speeds; "ratio" is compressed size / input size.
+// Run: go test -run='^$' -bench=Levels -benchtime=5x ./go/compress
+func BenchmarkLevels(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := os.ReadFile(exe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		a     compress.Algorithm
+		level int
+	}{{compress.Gzip, 1}, {compress.Gzip, 3}, {compress.Gzip, 6}, {compress.Gzip, 9}, {compress.Zstd, 1}, {compress.Zstd, 3}, {compress.Zstd, 7}, {compress.Zstd, 19}}
+	for _, c := range cases {
+		b.Run(fmt.Sprintf("%s-%d", c.a, c.level), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			var size int
+			for i := 0; i < b.N; i++ {
+				var out bytes.Buffer
+				w, err := compress.NewWriterLevel(c.a, c.level, &out, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				w.Write(in)
+				w.Close()
+				size = out.Len()
+			}
+			b.ReportMetric(float64(size)/float64(len(in)), "ratio")
+		})
 	}
 }

@@ -23,6 +23,9 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 	if err != nil {
 		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression to \"gzip\", \"zstd\" or \"none\"")
 	}
+	if err := compress.CheckLevel(alg, spec.CompressionLevel); err != nil {
+		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression_level to 1..9 for gzip or 1..22 for zstd, or leave it 0 for the default")
+	}
 	if err := spec.validate(); err != nil {
 		return descriptor.Layer{}, err
 	}
@@ -40,7 +43,7 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 		return descriptor.Layer{}, err
 	}
 	defer out.Close()
-	desc, err := Write(out, entries, time.Unix(spec.MTime, 0), alg)
+	desc, err := WriteLevel(out, entries, time.Unix(spec.MTime, 0), alg, spec.CompressionLevel)
 	if err != nil {
 		return desc, t.contentError(err)
 	}
@@ -51,9 +54,14 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 // descriptor. It is the single pass that computes both the diffID (of the
 // tar) and the digest (of the compressed bytes).
 func Write(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm) (descriptor.Layer, error) {
+	return WriteLevel(w, entries, mtime, alg, 0)
+}
+
+// WriteLevel is Write at a compression level (0: the pinned default).
+func WriteLevel(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm, level int) (descriptor.Layer, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	digest := &countingHash{Hash: sha256.New()}
-	zw, err := compress.NewWriter(alg, io.MultiWriter(bw, digest), 0)
+	zw, err := compress.NewWriterLevel(alg, level, io.MultiWriter(bw, digest), 0)
 	if err != nil {
 		return descriptor.Layer{}, err
 	}

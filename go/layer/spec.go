@@ -15,20 +15,21 @@ import (
 // Starlark has already applied package_dir and laid out runfiles; every
 // destination here is final but not yet validated.
 type Spec struct {
-	Target      string            `json:"target"`      // label, for error messages
-	Compression string            `json:"compression"` // gzip | zstd | none
-	MTime       int64             `json:"mtime"`       // seconds since the epoch for every entry
-	FileMode    string            `json:"file_mode"`   // "" = 0755 for files marked executable, else 0644
-	DirMode     string            `json:"dir_mode"`    // "" = 0755
-	UID         int               `json:"uid"`
-	GID         int               `json:"gid"`
-	Modes       map[string]string `json:"modes"`       // destination -> octal mode
-	Executables []string          `json:"executables"` // destinations of files that get 0755 (after file_mode, before modes)
-	Owners      map[string]string `json:"owners"`      // destination -> "uid:gid"
-	Files       []File            `json:"files"`
-	Symlinks    []Symlink         `json:"symlinks"`
-	EmptyDirs   []string          `json:"empty_dirs"`
-	Tars        []string          `json:"tars"`
+	Target           string            `json:"target"`            // label, for error messages
+	Compression      string            `json:"compression"`       // gzip | zstd | none
+	CompressionLevel int               `json:"compression_level"` // 0 = the pinned default of compression
+	MTime            int64             `json:"mtime"`             // seconds since the epoch for every entry
+	FileMode         string            `json:"file_mode"`         // "" = 0755 for files marked executable, else 0644
+	DirMode          string            `json:"dir_mode"`          // "" = 0755
+	UID              int               `json:"uid"`
+	GID              int               `json:"gid"`
+	Modes            map[string]string `json:"modes"`       // destination -> octal mode
+	Executables      []string          `json:"executables"` // destinations of files that get 0755 (after file_mode, before modes)
+	Owners           map[string]string `json:"owners"`      // destination -> "uid:gid"
+	Files            []File            `json:"files"`
+	Symlinks         []Symlink         `json:"symlinks"`
+	EmptyDirs        []string          `json:"empty_dirs"`
+	Tars             []string          `json:"tars"`
 }
 
 // File maps a source (a file, or a tree artifact that is copied

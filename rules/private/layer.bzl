@@ -187,6 +187,7 @@ def _image_layer_impl(ctx):
 
     spec = {
         "compression": ctx.attr.compression,
+        "compression_level": ctx.attr.compression_level,
         "dir_mode": ctx.attr.dir_mode,
         "empty_dirs": [_join(pkg, d) for d in ctx.attr.empty_dirs],
         "executables": [_join(pkg, p) for p in ctx.attr.executables],
@@ -229,6 +230,10 @@ ATTRS = {
         doc = "Layer compression: `gzip` (pgzip, level 6, 1 MiB blocks), `zstd` (default level) or `none`.",
         default = "gzip",
         values = ["gzip", "zstd", "none"],
+    ),
+    "compression_level": attr.int(
+        doc = "0 (the default): the pinned level of `compression` (gzip 6, zstd's default). gzip: 1 (fastest) to 9 (smallest); zstd: 1 to 22 on zstd's scale, mapped onto the encoder's four speeds (1-2, 3-5, 6-9, 10-22). Part of the layer digest. `bench/README.md` has speed against size.",
+        default = 0,
     ),
     "dir_mode": attr.string(
         doc = "Mode of directories: declared ones, copied ones and implicit parents (which are owned by 0:0). Octal string.",
