@@ -28,6 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/redact"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"golang.org/x/sync/errgroup"
 )
@@ -81,7 +82,7 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	for _, t := range targets {
 		r, err := pushOne(ctx, img, digest, t, pushed, o, opts, logw)
 		if err != nil {
-			return results, fmt.Errorf("%s: %w", t.Repository, err)
+			return results, redact.Error(fmt.Errorf("%s: %w", t.Repository, err))
 		}
 		results = append(results, r)
 		if _, ok := pushed[t.Repository.RegistryStr()]; !ok {
@@ -259,8 +260,9 @@ func (l *blobLayer) open() (io.ReadCloser, error) {
 		if err == nil {
 			return rc, nil
 		}
-		fmt.Fprintf(l.log, "blob %s: %s: %v\n", l.desc.Digest, f.Name(), err)
-		tried = append(tried, f.Name()+": "+err.Error())
+		msg := redact.String(f.Name() + ": " + err.Error())
+		fmt.Fprintf(l.log, "blob %s: %s\n", l.desc.Digest, msg)
+		tried = append(tried, msg)
 	}
 	return nil, fmt.Errorf("blob %s is not on this machine (%s) and no other source has it (%s): build without --remote_download_minimal, or set STRATA_REMOTE_CACHE to the remote cache",
 		l.desc.Digest, l.path, strings.Join(tried, "; "))

@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/casclient"
 	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
@@ -373,5 +374,34 @@ func TestProgress(t *testing.T) {
 	}
 	if got := progress.String(); !strings.Contains(got, "MiB of up to") || !strings.Contains(got, "MiB/s") {
 		t.Fatalf("no progress line during a slow upload: %q", got)
+	}
+}
+
+// TestCacheCredentialsNeverPrinted: a blob that is not on this machine is
+// looked up in a remote cache whose URL carries credentials; the cache
+// misses, and neither the log nor the error repeats the credentials.
+func TestCacheCredentialsNeverPrinted(t *testing.T) {
+	reg := httptest.NewServer(registry.New(quiet))
+	defer reg.Close()
+	cache := httptest.NewServer(http.NotFoundHandler()) // a cache that has nothing
+	defer cache.Close()
+	img, digest := onDisk(t, 1)
+	os.Remove(img.BlobPath(img.Manifest().Layers[0].Digest))
+	url := strings.Replace(cache.URL, "http://", "http://ci:secret@", 1)
+	c, err := casclient.New(casclient.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	_, err = push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, reg, "miss/app")}},
+		push.Options{Retry: fastRetry, Log: &log, Fetchers: []push.Fetcher{push.CacheFetcher{Client: c, URL: url}}})
+	if err == nil {
+		t.Fatal("push succeeded without the blob")
+	}
+	if !strings.Contains(log.String()+err.Error(), strings.TrimPrefix(cache.URL, "http://")) {
+		t.Errorf("the cache's address is not named at all: %q / %v", log.String(), err)
+	}
+	if strings.Contains(log.String(), "secret") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("the cache credentials were printed:\nlog: %s\nerror: %v", log.String(), err)
 	}
 }
