@@ -24,7 +24,8 @@ func (r ProbeResult) Complete() bool { return r.Manifest && len(r.StaleTags) == 
 // the image and its tags: the "is it built and pushed already?" question CI
 // asks before building, testing and pushing again.
 func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []Target, r regclient.Retry) ([]ProbeResult, error) {
-	opts, err := reusing(regclient.RemoteOptions(ctx, r, 1))
+	access := regclient.NewAccess(hosts(targets)...)
+	opts, err := reusing(access.RemoteOptions(ctx, r, 1))
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []
 		if d, err := remote.Head(t.Repository.Digest(digest.String()), opts...); err == nil && d.Digest == digest {
 			res.Manifest = true
 		} else {
-			missing, err := missingBlobs(ctx, img, t.Repository, Options{Retry: r})
+			missing, err := missingBlobs(ctx, access, img, t.Repository, Options{Retry: r})
 			if err != nil {
 				return out, err
 			}

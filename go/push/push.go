@@ -73,14 +73,16 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	if logw == nil {
 		logw = io.Discard
 	}
-	opts, err := reusing(regclient.RemoteOptions(ctx, o.Retry, o.Jobs))
+	// Credentials from the environment go to these registries only.
+	access := regclient.NewAccess(hosts(targets)...)
+	opts, err := reusing(access.RemoteOptions(ctx, o.Retry, o.Jobs))
 	if err != nil {
 		return nil, err
 	}
 	var results []Result
 	pushed := map[string]name.Repository{} // registry -> first repository written there
 	for _, t := range targets {
-		r, err := pushOne(ctx, img, digest, t, pushed, o, opts, logw)
+		r, err := pushOne(ctx, access, img, digest, t, pushed, o, opts, logw)
 		if err != nil {
 			return results, redact.Error(fmt.Errorf("%s: %w", t.Repository, err))
 		}
@@ -92,7 +94,7 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	return results, nil
 }
 
-func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
+func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
 	o Options, opts []remote.Option, logw io.Writer) (Result, error) {
 	ref := t.Repository.Digest(digest.String())
 	res := Result{Reference: ref}
@@ -100,7 +102,7 @@ func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target
 		res.UpToDate = true
 		fmt.Fprintf(logw, "%s: manifest already present\n", t.Repository)
 	} else if o.DryRun {
-		missing, err := missingBlobs(ctx, img, t.Repository, o)
+		missing, err := missingBlobs(ctx, access, img, t.Repository, o)
 		if err != nil {
 			return res, err
 		}
@@ -133,6 +135,15 @@ func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target
 		res.TagsMoved = append(res.TagsMoved, tag)
 	}
 	return res, nil
+}
+
+// hosts are the registries of targets.
+func hosts(targets []Target) []string {
+	var out []string
+	for _, t := range targets {
+		out = append(out, t.Repository.RegistryStr())
+	}
+	return out
 }
 
 // manifest is the image's manifest as remote.Put wants it.

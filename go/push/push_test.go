@@ -36,6 +36,13 @@ var fastRetry = regclient.Retry{Attempts: 8, BaseDelay: time.Millisecond, MaxDel
 // descriptor + blob per layer) and loads it.
 func onDisk(t *testing.T, layers int) (*blobimage.Image, v1.Hash) {
 	t.Helper()
+	return onDiskFrom(t, layers, "")
+}
+
+// onDiskFrom is onDisk with the first layer pulled from base (a repository):
+// not on this machine, to be mounted or streamed from there.
+func onDiskFrom(t *testing.T, layers int, base string) (*blobimage.Image, v1.Hash) {
+	t.Helper()
 	img, err := random.Image(2048, int64(layers))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +65,15 @@ func onDisk(t *testing.T, layers int) (*blobimage.Image, v1.Hash) {
 		blob := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
 		desc := filepath.Join(dir, fmt.Sprintf("l%d.json", i))
 		os.WriteFile(blob, buf.Bytes(), 0o644)
-		descriptor.Write(desc, descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff})
+		dl := descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff}
+		if i == 0 && base != "" {
+			dl.Source = base
+			if err := remote.WriteLayer(mustRepo(t, base), l); err != nil {
+				t.Fatal(err)
+			}
+			blob = ""
+		}
+		descriptor.Write(desc, dl)
 		descs, blobs = append(descs, desc), append(blobs, blob)
 	}
 	bi, err := blobimage.Load(filepath.Join(dir, "manifest.json"), filepath.Join(dir, "config.json"), descs, blobs)
@@ -97,6 +112,14 @@ func (c *counter) count(method, pathPart string) int {
 }
 
 func (c *counter) reset() { c.mu.Lock(); c.reqs = nil; c.mu.Unlock() }
+
+func mustRepo(t *testing.T, s string) name.Repository {
+	r, err := name.NewRepository(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
 
 func repo(t *testing.T, srv *httptest.Server, path string) name.Repository {
 	r, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/" + path)
@@ -404,4 +427,66 @@ func TestCacheCredentialsNeverPrinted(t *testing.T) {
 	if strings.Contains(log.String(), "secret") || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("the cache credentials were printed:\nlog: %s\nerror: %v", log.String(), err)
 	}
+}
+
+// TestEnvCredentialsNeverReachTheBaseRegistry: credentials from
+// STRATA_REGISTRY_USERNAME/PASSWORD (no STRATA_REGISTRY_HOST) are for the
+// registry pushed to. A base layer streamed from another registry that asks
+// for Basic auth must not get them.
+func TestEnvCredentialsNeverReachTheBaseRegistry(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+	t.Setenv("STRATA_REGISTRY_HOST", "")
+	store := registry.New(quiet)
+	open := httptest.NewServer(store) // to seed the base layer
+	defer open.Close()
+	var mu sync.Mutex
+	var stolen []string
+	rogue := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			mu.Lock()
+			stolen = append(stolen, r.Method+" "+r.URL.Path+": "+a)
+			mu.Unlock()
+			store.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="base"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer rogue.Close()
+	target := httptest.NewServer(registry.New(quiet))
+	defer target.Close()
+	img, digest := onDiskFrom(t, 2, strings.TrimPrefix(open.URL, "http://")+"/base/os")
+	// Make the image name the rogue door as the base's repository.
+	img, digest = withSource(t, img, digest, strings.TrimPrefix(rogue.URL, "http://")+"/base/os")
+	t.Setenv("STRATA_REGISTRY_USERNAME", "ci")
+	t.Setenv("STRATA_REGISTRY_PASSWORD", "secret")
+	push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, target, "app")}}, push.Options{Retry: fastRetry})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(stolen) != 0 {
+		t.Fatalf("the base image's registry got the push credentials: %q", stolen)
+	}
+}
+
+// withSource reloads img with every pulled layer's source set to base.
+func withSource(t *testing.T, img *blobimage.Image, digest v1.Hash, base string) (*blobimage.Image, v1.Hash) {
+	t.Helper()
+	var descs []descriptor.Layer
+	var blobs []string
+	m := img.Manifest()
+	cfg, _ := v1.ParseConfigFile(bytes.NewReader(img.RawConfig()))
+	for i, l := range m.Layers {
+		d := descriptor.Layer{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i]}
+		if img.Source(l.Digest) != "" {
+			d.Source = base
+		}
+		descs = append(descs, d)
+		blobs = append(blobs, img.BlobPath(l.Digest))
+	}
+	out, err := blobimage.New(img.RawManifest(), img.RawConfig(), descs, blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, digest
 }

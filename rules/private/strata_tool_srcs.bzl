@@ -26,6 +26,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/push/push.go"),
     Label("//:go/pushspec/pushspec.go"),
     Label("//:go/redact/redact.go"),
+    Label("//:go/regclient/access.go"),
     Label("//:go/regclient/auth.go"),
     Label("//:go/regclient/doc.go"),
     Label("//:go/regclient/explain.go"),
