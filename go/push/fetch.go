@@ -43,7 +43,7 @@ type Rebuild struct {
 	Flags     []string           // extra build flags
 	Targets   map[v1.Hash]string // layer digest -> label of its image_layer
 	Paths     map[v1.Hash]string // layer digest -> where the build writes it
-	Log       io.Writer // Bazel's output goes here, redacted (its flags may name a cache URL with credentials)
+	Log       io.Writer          // Bazel's output goes here, redacted (its flags may name a cache URL with credentials)
 
 	once sync.Once
 	err  error

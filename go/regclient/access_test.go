@@ -51,7 +51,11 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusUnauthorized)
 }
 
-func (rec *recorder) got() []string { rec.mu.Lock(); defer rec.mu.Unlock(); return append([]string(nil), rec.seen...) }
+func (rec *recorder) got() []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]string(nil), rec.seen...)
+}
 
 func host(srv *httptest.Server) string { return strings.TrimPrefix(srv.URL, "http://") }
 
