@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -31,6 +32,11 @@ func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []
 	}
 	var out []ProbeResult
 	for _, t := range targets {
+		// A web server is not "missing the image" (exit 3 would make CI
+		// push to it): it is an error.
+		if err := access.CheckRegistry(ctx, t.Repository.Registry, r); err != nil {
+			return out, fmt.Errorf("%s: %w", t.Repository, err)
+		}
 		res := ProbeResult{Target: t}
 		if d, err := remote.Head(t.Repository.Digest(digest.String()), opts...); err == nil && d.Digest == digest {
 			res.Manifest = true

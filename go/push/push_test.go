@@ -158,8 +158,8 @@ func TestPushThenRepushUploadsNothing(t *testing.T) {
 	}
 	verify(t, targets[0].Repository.Tag("pr-7-abc1234"), digest)
 	verify(t, targets[1].Repository.Tag("v1"), digest)
-	if res[0].Uploaded != 3 || res[1].Uploaded != 0 {
-		t.Errorf("layer uploads: org-a %d, org-b %d; want 3 and 0 (org-b mounts from org-a)", res[0].Uploaded, res[1].Uploaded)
+	if res[0].Uploaded != 4 || res[1].Uploaded != 0 {
+		t.Errorf("blob uploads: org-a %d, org-b %d; want 4 (config + 3 layers) and 0 (org-b mounts from org-a)", res[0].Uploaded, res[1].Uploaded)
 	}
 	// (This in-process registry shares blobs across repositories, so org-b
 	// finds them by HEAD; e2e/push_test.sh checks real cross-repo mounts.)
@@ -195,8 +195,8 @@ func TestDryRunListsMissingBlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res[0].WouldWrite) != 3 {
-		t.Errorf("dry run lists %d blobs, want 3 (config + 2 layers)", len(res[0].WouldWrite))
+	if len(res[0].Plan) != 3 {
+		t.Errorf("dry run lists %d blobs, want 3 (config + 2 layers)", len(res[0].Plan))
 	}
 	if n := c.count("POST", "") + c.count("PUT", ""); n != 0 {
 		t.Errorf("dry run wrote to the registry %d times", n)
@@ -489,4 +489,110 @@ func withSource(t *testing.T, img *blobimage.Image, digest v1.Hash, base string)
 		t.Fatal(err)
 	}
 	return out, digest
+}
+
+// TestNotARegistry: pushing to a web server that is not a registry (404 or
+// an HTML page on /v2/) fails with an error that names the host, says it is
+// not an OCI registry and what to check; nothing is written there.
+func TestNotARegistry(t *testing.T) {
+	for what, h := range map[string]http.HandlerFunc{
+		"404": func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+		"html": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<html><body>Welcome to our website</body></html>")
+		},
+	} {
+		var c counter
+		srv := httptest.NewServer(c.wrap(h))
+		img, digest := onDisk(t, 1)
+		_, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "team/app"), Tags: []string{"v1"}}},
+			push.Options{Retry: fastRetry})
+		srv.Close()
+		if err == nil {
+			t.Errorf("%s: push to a web server succeeded", what)
+			continue
+		}
+		for _, want := range []string{strings.TrimPrefix(srv.URL, "http://"), "not an OCI registry", "fix:"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: the error does not say %q: %v", what, want, err)
+			}
+		}
+		if n := c.count("POST", "") + c.count("PUT", "") + c.count("PATCH", ""); n != 0 {
+			t.Errorf("%s: %d writes to a server that is not a registry", what, n)
+		}
+	}
+}
+
+// TestCountsAreTrue: the config blob counts as an upload; a second
+// repository on the same registry needs none (this in-process registry
+// shares blobs across repositories, so they are present; e2e/push_test.sh
+// sees real mounts); the log line says all three numbers.
+func TestCountsAreTrue(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	img, digest := onDisk(t, 2)
+	var log syncBuffer
+	res, err := push.Push(context.Background(), img, digest,
+		[]push.Target{{Repository: repo(t, srv, "a/app")}, {Repository: repo(t, srv, "b/app")}},
+		push.Options{Retry: fastRetry, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Uploaded != 3 || r.Mounted != 0 || r.Present != 0 {
+		t.Errorf("first repository: uploaded %d, mounted %d, present %d; want 3, 0, 0 (config + 2 layers)", r.Uploaded, r.Mounted, r.Present)
+	}
+	if r := res[1]; r.Uploaded != 0 || r.Mounted+r.Present != 3 {
+		t.Errorf("second repository: uploaded %d, mounted %d, present %d; want 0 and 3 not uploaded", r.Uploaded, r.Mounted, r.Present)
+	}
+	if !strings.Contains(log.String(), "a/app: uploaded 3 blobs") || !strings.Contains(log.String(), "mounted 0, already present 0") {
+		t.Errorf("log: %q", log.String())
+	}
+}
+
+// TestDryRunReportsMounts: a dry run to two repositories of one registry
+// plans uploads to the first and mounts from it into the second, as the
+// real push would do.
+func TestDryRunReportsMounts(t *testing.T) {
+	var c counter
+	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	defer srv.Close()
+	img, digest := onDisk(t, 2)
+	a, b := repo(t, srv, "a/app"), repo(t, srv, "b/app")
+	res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: a}, {Repository: b}},
+		push.Options{Retry: fastRetry, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(r push.Result, action string) int {
+		n := 0
+		for _, p := range r.Plan {
+			if p.Action == action {
+				n++
+			}
+		}
+		return n
+	}
+	if count(res[0], push.Upload) != 3 || count(res[1], push.Mount) != 3 || count(res[1], push.Upload) != 0 {
+		t.Errorf("plans: %+v / %+v; want 3 uploads to a/app, 3 mounts into b/app", res[0].Plan, res[1].Plan)
+	}
+	for _, p := range res[1].Plan {
+		if p.From != a.String() {
+			t.Errorf("mount from %q, want %q", p.From, a)
+		}
+	}
+	if n := c.count("POST", "") + c.count("PUT", "") + c.count("PATCH", ""); n != 0 {
+		t.Errorf("dry run wrote %d times", n)
+	}
+}
+
+// TestProbeOfAWebServerIsAnError: probe must not answer "missing" (exit 3,
+// "go push") for a host that is not a registry.
+func TestProbeOfAWebServerIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	img, digest := onDisk(t, 1)
+	_, err := push.Probe(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "x/app")}}, fastRetry)
+	if err == nil || !strings.Contains(err.Error(), "not an OCI registry") {
+		t.Fatalf("probe of a web server: %v", err)
+	}
 }

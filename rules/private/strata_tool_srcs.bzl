@@ -28,6 +28,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/redact/redact.go"),
     Label("//:go/regclient/access.go"),
     Label("//:go/regclient/auth.go"),
+    Label("//:go/regclient/check.go"),
     Label("//:go/regclient/doc.go"),
     Label("//:go/regclient/explain.go"),
     Label("//:go/regclient/options.go"),
