@@ -252,8 +252,11 @@ func reportDryRun(r push.Result, tags []string) {
 		size += p.Descriptor.Size
 		fmt.Fprintf(os.Stderr, "%s: would upload %s (%d bytes)\n", repo, p.Descriptor.Digest, p.Descriptor.Size)
 	}
-	fmt.Fprintf(os.Stderr, "%s: would upload %d blobs (%d bytes), mount %d, then put the manifest and tag: %s\n",
-		repo, uploads, size, mounts, strings.Join(tags, ", "))
+	then := "then put the manifest"
+	if len(tags) > 0 {
+		then += " and tag: " + strings.Join(tags, ", ")
+	}
+	fmt.Fprintf(os.Stderr, "%s: would upload %d blobs (%d bytes), mount %d; %s\n", repo, uploads, size, mounts, then)
 }
 
 // refsFile is the --refs-out file, created (as a temporary file beside it)
