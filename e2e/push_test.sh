@@ -89,6 +89,12 @@ PATH=$SCRATCH/helper-bin:$PATH DOCKER_CONFIG=$SCRATCH/docker-helper push --repos
   die "push with a credential helper failed"
 expect_eq "pushed with credHelpers" \
   "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-d/hello:helper")" "$digest"
+mkdir -p "$SCRATCH/docker-store"
+printf '{"credsStore":"stratatest"}' > "$SCRATCH/docker-store/config.json"
+PATH=$SCRATCH/helper-bin:$PATH DOCKER_CONFIG=$SCRATCH/docker-store push --repository "$R/org-d/hello" --tag store > /dev/null 2>&1 ||
+  die "push with a credentials store (credsStore) failed"
+expect_eq "pushed with credsStore" \
+  "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-d/hello:store")" "$digest"
 
 log "stamped tag templates; stamping never changes layers or the digest"
 PR_NUMBER=42 BRANCH="Feature/JIRA-7 Login Page" SHORT_SHA=abc1234 DOCKER_CONFIG=$SCRATCH/docker \
@@ -192,6 +198,12 @@ contains "error says it is not a registry" "$SCRATCH/notreg.txt" "is not an OCI 
 contains "error says what to check" "$SCRATCH/notreg.txt" "fix: check the repository's host and port"
 grep -qE 'goroutine [0-9]+|panic:' "$SCRATCH/notreg.txt" && die "a Go panic reached the user"
 expect_eq "writes to the web server" "$(grep -cE '^(POST|PUT|PATCH) ' "$SCRATCH/web.log" || true)" 0
+set +e
+bz "$OB" run //examples/hello:image.probe -- --repository "127.0.0.1:$web/team/hello" > "$SCRATCH/probe-web.txt" 2>&1
+code=$?
+set -e
+expect_eq "probe of a web server exits 1 (an error), never 3 (\"go push\")" "$code" 1
+contains "probe says it is not a registry" "$SCRATCH/probe-web.txt" "is not an OCI registry"
 
 log "a remote cache address with credentials is never printed (cache miss over HTTP, gRPC cache down)"
 # A spec whose first layer is not on this machine: push must ask the cache.
