@@ -52,6 +52,8 @@ for ref in org-a/hello:v1 org-b/hello:pr-1-abc1234; do
     "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/$ref")" "$digest"
   check "crane validate --remote $R/$ref" env DOCKER_CONFIG="$SCRATCH/docker" crane validate --remote "$R/$ref"
 done
+contains "counts: everything uploaded to org-a, config included" "$SCRATCH/push1.txt" "$R/org-a/hello: uploaded 4 blobs"
+contains "counts: everything mounted into org-b" "$SCRATCH/push1.txt" "$R/org-b/hello: uploaded 0 blobs (0 bytes), mounted 4, already present 0"
 expect_eq "blob uploads (PATCH) to org-b" "$(lines_since "$mark" '"PATCH /v2/org-b/')" 0
 expect_eq "cross-repository mounts into org-b (config + 3 layers)" "$(lines_since "$mark" '"POST /v2/org-b/hello/blobs/uploads/\?from=org-a')" 4
 
@@ -87,6 +89,12 @@ PATH=$SCRATCH/helper-bin:$PATH DOCKER_CONFIG=$SCRATCH/docker-helper push --repos
   die "push with a credential helper failed"
 expect_eq "pushed with credHelpers" \
   "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-d/hello:helper")" "$digest"
+mkdir -p "$SCRATCH/docker-store"
+printf '{"credsStore":"stratatest"}' > "$SCRATCH/docker-store/config.json"
+PATH=$SCRATCH/helper-bin:$PATH DOCKER_CONFIG=$SCRATCH/docker-store push --repository "$R/org-d/hello" --tag store > /dev/null 2>&1 ||
+  die "push with a credentials store (credsStore) failed"
+expect_eq "pushed with credsStore" \
+  "$(skopeo inspect --tls-verify=false --creds "ci:$SECRET" --format '{{.Digest}}' "docker://$R/org-d/hello:store")" "$digest"
 
 log "stamped tag templates; stamping never changes layers or the digest"
 PR_NUMBER=42 BRANCH="Feature/JIRA-7 Login Page" SHORT_SHA=abc1234 DOCKER_CONFIG=$SCRATCH/docker \
@@ -148,3 +156,83 @@ fi
 contains "tarball on a shallow base says what to do" "$SCRATCH/shallow-tar.txt" "set download_layers = True"
 bz "$OB" build //examples/on_base:image_full --output_groups=+tarball >/dev/null 2>&1 || die "image on the downloaded base failed"
 check "crane validate --tarball (image on the downloaded base)" crane validate --tarball bazel-bin/examples/on_base/image_full.tar
+
+# ---- Secrets, rogue servers, bad targets, true counts (issue 12) ----
+(cd "$ROOT" && go build -o "$SCRATCH/recorder" ./e2e/recorder)
+STRATA=$OB/external/strata_tool/strata
+# recorder MODE NAME: starts e2e/recorder on a free port; prints the port.
+recorder() {
+  local p
+  p=$(free_port)
+  "$SCRATCH/recorder" --addr "127.0.0.1:$p" --mode "$1" --log "$SCRATCH/$2.log" > /dev/null 2>&1 &
+  echo $! > "$SCRATCH/$2.pid"
+  for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
+  echo "$p"
+}
+trap 'stop_registry "$SCRATCH/reg"; for f in "$SCRATCH"/*.pid; do kill "$(cat "$f")" 2>/dev/null; done; cleanup_servers' EXIT
+
+log "--refs-out into a missing directory fails before anything is pushed"
+mark=$(wc -l < "$LOG")
+if DOCKER_CONFIG=$SCRATCH/docker push --repository "$R/org-e/hello" --tag v1 --refs-out "$SCRATCH/no/such/dir/refs.txt" > "$SCRATCH/refs-missing.txt" 2>&1; then
+  die "push with --refs-out into a missing directory succeeded"
+fi
+contains "error names --refs-out and the path" "$SCRATCH/refs-missing.txt" "$SCRATCH/no/such/dir/refs.txt"
+contains "error says nothing was pushed" "$SCRATCH/refs-missing.txt" "nothing was pushed"
+expect_eq "writes (PUT/PATCH/POST) before the refs-out failure" "$(lines_since "$mark" '"(POST|PUT|PATCH) ')" 0
+
+log "dry run: no refs on stdout; mounts reported as mounts"
+DOCKER_CONFIG=$SCRATCH/docker push --repository "$R/org-f/hello" --repository "$R/org-g/hello" --dry-run \
+  > "$SCRATCH/dry2.out" 2> "$SCRATCH/dry2.err" || { cat "$SCRATCH/dry2.err"; die "dry run failed"; }
+expect_eq "dry run stdout (no repo@digest: nothing was pushed)" "$(cat "$SCRATCH/dry2.out")" ""
+contains "dry run: uploads into the first repository" "$SCRATCH/dry2.err" "$R/org-f/hello: would upload 4 blobs"
+contains "dry run: mounts into the second" "$SCRATCH/dry2.err" "$R/org-g/hello: would upload 0 blobs (0 bytes), mount 4"
+contains "dry run names the mount source" "$SCRATCH/dry2.err" "would mount sha256:"
+
+log "a web server is not a registry: the error says so, and nothing is written there"
+web=$(recorder notfound web)
+if DOCKER_CONFIG=$SCRATCH/docker push --repository "127.0.0.1:$web/team/hello" > "$SCRATCH/notreg.txt" 2>&1; then
+  die "push to a web server succeeded"
+fi
+contains "error names the host" "$SCRATCH/notreg.txt" "127.0.0.1:$web"
+contains "error says it is not a registry" "$SCRATCH/notreg.txt" "is not an OCI registry"
+contains "error says what to check" "$SCRATCH/notreg.txt" "fix: check the repository's host and port"
+grep -qE 'goroutine [0-9]+|panic:' "$SCRATCH/notreg.txt" && die "a Go panic reached the user"
+expect_eq "writes to the web server" "$(grep -cE '^(POST|PUT|PATCH) ' "$SCRATCH/web.log" || true)" 0
+set +e
+bz "$OB" run //examples/hello:image.probe -- --repository "127.0.0.1:$web/team/hello" > "$SCRATCH/probe-web.txt" 2>&1
+code=$?
+set -e
+expect_eq "probe of a web server exits 1 (an error), never 3 (\"go push\")" "$code" 1
+contains "probe says it is not a registry" "$SCRATCH/probe-web.txt" "is not an OCI registry"
+
+log "a remote cache address with credentials is never printed (cache miss over HTTP, gRPC cache down)"
+# A spec whose first layer is not on this machine: push must ask the cache.
+sed 's#examples/hello/app_layer.tar.gz#examples/hello/not_here_layer.tar.gz#' bazel-bin/examples/hello/image.push.push.json > "$SCRATCH/miss.json"
+for cache in "http://ci:$SECRET@127.0.0.1:$web" "grpc://ci:$SECRET@127.0.0.1:$(free_port)" "http://$SECRET@127.0.0.1:$web"; do
+  out=$SCRATCH/cache-$RANDOM.txt
+  if DOCKER_CONFIG=$SCRATCH/docker STRATA_ORIG_PWD=$PWD "$STRATA" push --spec "$SCRATCH/miss.json" --repository "$R/org-h/hello" \
+    --remote-cache "$cache" --no-rebuild > "$out" 2>&1; then
+    die "push without the blob succeeded"
+  fi
+  contains "the cache is named, redacted (${cache%%:*})" "$out" "remote cache ${cache%%:*}://REDACTED@127.0.0.1:"
+  grep -qF -- "$SECRET" "$out" && { cat "$out"; die "the cache credentials were printed"; }
+  pass "cache address credentials not printed (${cache%%:*})"
+  if DOCKER_CONFIG=$SCRATCH/docker STRATA_ORIG_PWD=$PWD STRATA_REMOTE_CACHE=$cache "$STRATA" push --spec "$SCRATCH/miss.json" \
+    --repository "$R/org-h/hello" --no-rebuild > "$out" 2>&1; then
+    die "push without the blob succeeded"
+  fi
+  grep -qF -- "$SECRET" "$out" && { cat "$out"; die "the cache credentials (STRATA_REMOTE_CACHE) were printed"; }
+  pass "STRATA_REMOTE_CACHE credentials not printed (${cache%%:*})"
+done
+
+log "environment credentials never reach a base image's registry (a rogue server asking for Basic auth)"
+rogue=$(recorder basic rogue)
+spec=bazel-bin/examples/on_base/image.push.push.json
+grep -qF '"source": "'"$EXAMPLE_REGISTRY/strata/base"'"' "$spec" || die "$spec has no base layer from $EXAMPLE_REGISTRY"
+sed "s#\"source\": \"$EXAMPLE_REGISTRY/strata/base\"#\"source\": \"127.0.0.1:$rogue/strata/base\"#" "$spec" > "$SCRATCH/rogue.json"
+DOCKER_CONFIG=$SCRATCH/docker-empty STRATA_REGISTRY_USERNAME=ci STRATA_REGISTRY_PASSWORD="$SECRET" STRATA_ORIG_PWD=$PWD \
+  "$STRATA" push --spec "$SCRATCH/rogue.json" --repository "$R/org-i/on-base" > "$SCRATCH/rogue.txt" 2>&1 || true
+[ -s "$SCRATCH/rogue.log" ] || { cat "$SCRATCH/rogue.txt"; die "the rogue base registry was never asked: the test proves nothing"; }
+expect_eq "Authorization headers the rogue base registry received" "$(grep -vc ' auth=-$' "$SCRATCH/rogue.log" || true)" 0
+grep -qF -- "$SECRET" "$SCRATCH/rogue.txt" && die "the password was printed"
+pass "the password is in no output of the rogue-registry push"

@@ -96,8 +96,14 @@ for hex in $(grep -o '"digest":"sha256:[0-9a-f]*"' bazel-bin/examples/hello/imag
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/cas/$hex")" = 404 ] || die "layer $hex is still in the cache"
 done
 pass "the cache no longer has the image's layer blobs"
-STRATA_REBUILD_FLAGS="--config=cache" bazel run --config=cache-minimal //examples/hello:image.push -- \
+# The cache address carries credentials (Bazel accepts user:password@ in
+# --remote_cache); the misses are reported, the credentials never printed.
+STRATA_REMOTE_CACHE=grpc://ci:cache-s3cret@127.0.0.1:$grpc_port STRATA_REBUILD_FLAGS="--config=cache" \
+  bazel run --config=cache-minimal //examples/hello:image.push -- \
   --repository "$R/evicted/hello" > "$SCRATCH/push-evicted.txt" 2>&1 ||
   { cat "$SCRATCH/push-evicted.txt"; die "push after eviction failed"; }
 contains "push says it recovers" "$SCRATCH/push-evicted.txt" "the remote cache no longer has some layer blobs; rebuilding"
+contains "the cache misses name the cache, redacted" "$SCRATCH/push-evicted.txt" "remote cache grpc://REDACTED@127.0.0.1:$grpc_port: not in the remote cache"
+grep -qF cache-s3cret "$SCRATCH/push-evicted.txt" && die "the remote cache credentials were printed"
+pass "the remote cache credentials are in no output of the push"
 check "crane validate --remote (after eviction)" crane validate --remote "$R/evicted/hello@$new_digest"

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/strata-build/rules_strata/go/redact"
 	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -47,11 +48,18 @@ type Client interface {
 	Close() error
 }
 
-// New connects to the cache described by c.
+// New connects to the cache described by c. c.URL may carry credentials
+// (user:password@, as Bazel's --remote_cache accepts); no error or message
+// from this package repeats them (see package redact).
 func New(c Config) (Client, error) {
+	cl, err := newClient(c)
+	return cl, redact.Error(err)
+}
+
+func newClient(c Config) (Client, error) {
 	u, err := url.Parse(c.URL)
 	if err != nil {
-		return nil, fmt.Errorf("remote cache %q: %w", c.URL, err)
+		return nil, fmt.Errorf("remote cache %q: %w", redact.URL(c.URL), err)
 	}
 	tlsConfig, err := tlsFor(c.TLSCA)
 	if err != nil {
@@ -73,7 +81,7 @@ func New(c Config) (Client, error) {
 		t.TLSClientConfig = tlsConfig
 		return &httpClient{base: strings.TrimSuffix(c.URL, "/"), client: &http.Client{Transport: t}, headers: c.Headers}, nil
 	}
-	return nil, fmt.Errorf("remote cache %q: scheme must be grpc, grpcs, http or https", c.URL)
+	return nil, fmt.Errorf("remote cache %q: scheme must be grpc, grpcs, http or https", redact.URL(c.URL))
 }
 
 func tlsFor(caFile string) (*tls.Config, error) {
@@ -128,7 +136,7 @@ func grpcErr(err error) error {
 	if status.Code(err) == codes.NotFound {
 		return ErrNotFound
 	}
-	return err
+	return redact.Error(err)
 }
 
 type streamReader struct {
@@ -178,7 +186,9 @@ func (h *httpClient) Read(ctx context.Context, d v1.Descriptor) (io.ReadCloser, 
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return nil, err
+		// net/http masks the password of a URL in its errors, but not a
+		// token given as the user name.
+		return nil, redact.Error(err)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:

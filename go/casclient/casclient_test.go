@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +91,36 @@ func TestFromEnv(t *testing.T) {
 	}
 	if _, err := casclient.New(casclient.Config{URL: "ftp://x"}); err == nil {
 		t.Error("accepted an ftp cache")
+	}
+}
+
+// TestCredentialsNeverInErrors: a cache URL may carry credentials (Bazel
+// accepts grpc://user:password@host and https://token@host); no error this
+// package returns may repeat them, whatever fails.
+func TestCredentialsNeverInErrors(t *testing.T) {
+	closed := freePort(t)
+	blob := v1.Descriptor{Digest: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(make([]byte, 32))}, Size: 3}
+	for _, url := range []string{
+		"grpc://ci:secret@127.0.0.1:notaport",
+		"ftp://ci:secret@127.0.0.1:1",
+		"http://ci:secret@127.0.0.1:notaport",
+		fmt.Sprintf("http://secret@127.0.0.1:%d", closed), // a token as the user name
+		fmt.Sprintf("http://ci:secret@127.0.0.1:%d", closed),
+		fmt.Sprintf("grpc://ci:secret@127.0.0.1:%d", closed),
+	} {
+		c, err := casclient.New(casclient.Config{URL: url})
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err = c.Read(ctx, blob)
+			cancel()
+			c.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: no error", url)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("the error repeats the credentials of the cache URL: %v", err)
+		}
 	}
 }

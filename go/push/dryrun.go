@@ -14,8 +14,8 @@ import (
 )
 
 // missingBlobs lists the config and layer blobs repo lacks (HEAD each).
-func missingBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository, o Options) ([]v1.Descriptor, error) {
-	client, err := Client(ctx, repo, o.Retry, transport.PullScope)
+func missingBlobs(ctx context.Context, access *regclient.Access, img *blobimage.Image, repo name.Repository, o Options) ([]v1.Descriptor, error) {
+	client, err := Client(ctx, access, repo, o.Retry, transport.PullScope)
 	if err != nil {
 		return nil, err
 	}
@@ -33,13 +33,14 @@ func missingBlobs(ctx context.Context, img *blobimage.Image, repo name.Repositor
 	return missing, nil
 }
 
-// Client is an authenticated, retrying HTTP client for repo.
-func Client(ctx context.Context, repo name.Repository, r regclient.Retry, scope string) (*http.Client, error) {
-	auth, err := authn.Resolve(ctx, regclient.Keychain(), repo)
+// Client is an authenticated, retrying HTTP client for repo, under access's
+// rules for credentials.
+func Client(ctx context.Context, access *regclient.Access, repo name.Repository, r regclient.Retry, scope string) (*http.Client, error) {
+	auth, err := authn.Resolve(ctx, access.Keychain(), repo)
 	if err != nil {
 		return nil, err
 	}
-	t, err := transport.NewWithContext(ctx, repo.Registry, auth, regclient.NewTransport(nil, r), []string{repo.Scope(scope)})
+	t, err := transport.NewWithContext(ctx, repo.Registry, auth, access.Transport(nil, r), []string{repo.Scope(scope)})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/casclient"
+	"github.com/strata-build/rules_strata/go/redact"
 )
 
 // Fetcher supplies blob bytes that are not on this machine.
@@ -23,10 +24,10 @@ type Fetcher interface {
 // CacheFetcher streams blobs from a Bazel remote cache.
 type CacheFetcher struct {
 	Client casclient.Client
-	URL    string
+	URL    string // may carry credentials: printed only through redact.URL
 }
 
-func (c CacheFetcher) Name() string { return "remote cache " + c.URL }
+func (c CacheFetcher) Name() string { return "remote cache " + redact.URL(c.URL) }
 
 func (c CacheFetcher) Fetch(ctx context.Context, d v1.Descriptor) (io.ReadCloser, error) {
 	return c.Client.Read(ctx, d)
@@ -42,7 +43,7 @@ type Rebuild struct {
 	Flags     []string           // extra build flags
 	Targets   map[v1.Hash]string // layer digest -> label of its image_layer
 	Paths     map[v1.Hash]string // layer digest -> where the build writes it
-	Log       io.Writer
+	Log       io.Writer          // Bazel's output goes here, redacted (its flags may name a cache URL with credentials)
 
 	once sync.Once
 	err  error
@@ -73,10 +74,12 @@ func (r *Rebuild) build(ctx context.Context) error {
 	sort.Strings(labels)
 	fmt.Fprintf(r.Log, "the remote cache no longer has some layer blobs; rebuilding %v here to recover them\n", labels)
 	args := append(append([]string{"build", "--noremote_accept_cached"}, r.Flags...), labels...)
+	out := redact.NewWriter(r.Log)
+	defer out.Flush()
 	cmd := exec.CommandContext(ctx, r.Bazel, args...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = r.Workspace, r.Log, r.Log
+	cmd.Dir, cmd.Stdout, cmd.Stderr = r.Workspace, out, out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("rebuilding %v with bazel failed: %w", labels, err)
+		return redact.Error(fmt.Errorf("rebuilding %v with bazel failed: %w", labels, err))
 	}
 	return nil
 }

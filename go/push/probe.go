@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -24,17 +25,23 @@ func (r ProbeResult) Complete() bool { return r.Manifest && len(r.StaleTags) == 
 // the image and its tags: the "is it built and pushed already?" question CI
 // asks before building, testing and pushing again.
 func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []Target, r regclient.Retry) ([]ProbeResult, error) {
-	opts, err := reusing(regclient.RemoteOptions(ctx, r, 1))
+	access := regclient.NewAccess(hosts(targets)...)
+	opts, err := reusing(access.RemoteOptions(ctx, r, 1))
 	if err != nil {
 		return nil, err
 	}
 	var out []ProbeResult
 	for _, t := range targets {
+		// A web server is not "missing the image" (exit 3 would make CI
+		// push to it): it is an error.
+		if err := access.CheckRegistry(ctx, t.Repository.Registry, r); err != nil {
+			return out, fmt.Errorf("%s: %w", t.Repository, err)
+		}
 		res := ProbeResult{Target: t}
 		if d, err := remote.Head(t.Repository.Digest(digest.String()), opts...); err == nil && d.Digest == digest {
 			res.Manifest = true
 		} else {
-			missing, err := missingBlobs(ctx, img, t.Repository, Options{Retry: r})
+			missing, err := missingBlobs(ctx, access, img, t.Repository, Options{Retry: r})
 			if err != nil {
 				return out, err
 			}

@@ -11,23 +11,26 @@
 package push
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/redact"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"golang.org/x/sync/errgroup"
 )
@@ -55,12 +58,29 @@ type Options struct {
 
 // Result is what happened in one repository.
 type Result struct {
-	Reference  name.Digest // repo@sha256:...
-	UpToDate   bool        // the manifest was already there: nothing uploaded
-	Uploaded   int         // blobs whose bytes were sent
-	Bytes      int64       // bytes sent
-	TagsMoved  []string
-	WouldWrite []v1.Descriptor // dry run: blobs the registry lacks
+	Reference name.Digest // repo@sha256:...
+	UpToDate  bool        // the manifest was already there: nothing uploaded
+	// Every blob (the config and each layer) is counted once, in one of:
+	Uploaded  int   // its bytes were sent
+	Mounted   int   // mounted from another repository of the registry
+	Present   int   // the repository already had it
+	Bytes     int64 // bytes sent, retries included
+	TagsMoved []string
+	Plan      []Planned // dry run: what each blob the repository lacks would need
+}
+
+// What a dry run plans for a blob.
+const (
+	Upload = "upload"
+	Mount  = "mount"
+)
+
+// Planned is one blob a dry run found missing, and how the push would get
+// it there: uploaded, or mounted From another repository of the registry.
+type Planned struct {
+	Descriptor v1.Descriptor
+	Action     string // Upload or Mount
+	From       string // repository mounted from
 }
 
 // Push uploads img (whose manifest digest is digest) to every target.
@@ -72,16 +92,29 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	if logw == nil {
 		logw = io.Discard
 	}
-	opts, err := reusing(regclient.RemoteOptions(ctx, o.Retry, o.Jobs))
+	// Credentials from the environment go to these registries only.
+	access := regclient.NewAccess(hosts(targets)...)
+	// A web server in place of a registry gets nothing, and a clear error.
+	checked := map[string]bool{}
+	for _, t := range targets {
+		if !checked[t.Repository.RegistryStr()] {
+			checked[t.Repository.RegistryStr()] = true
+			if err := access.CheckRegistry(ctx, t.Repository.Registry, o.Retry); err != nil {
+				return nil, fmt.Errorf("%s: %w", t.Repository, err)
+			}
+		}
+	}
+	mounts := &mountLog{seen: map[string]bool{}}
+	opts, err := reusing(access.RemoteOptions(ctx, o.Retry, o.Jobs, mounts.wrap))
 	if err != nil {
 		return nil, err
 	}
 	var results []Result
 	pushed := map[string]name.Repository{} // registry -> first repository written there
 	for _, t := range targets {
-		r, err := pushOne(ctx, img, digest, t, pushed, o, opts, logw)
+		r, err := pushOne(ctx, access, img, digest, t, pushed, o, opts, mounts, logw)
 		if err != nil {
-			return results, fmt.Errorf("%s: %w", t.Repository, err)
+			return results, redact.Error(fmt.Errorf("%s: %w", t.Repository, err))
 		}
 		results = append(results, r)
 		if _, ok := pushed[t.Repository.RegistryStr()]; !ok {
@@ -91,22 +124,22 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	return results, nil
 }
 
-func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
-	o Options, opts []remote.Option, logw io.Writer) (Result, error) {
+func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
+	o Options, opts []remote.Option, mounts *mountLog, logw io.Writer) (Result, error) {
 	ref := t.Repository.Digest(digest.String())
 	res := Result{Reference: ref}
 	if d, err := remote.Head(ref, opts...); err == nil && d.Digest == digest {
 		res.UpToDate = true
 		fmt.Fprintf(logw, "%s: manifest already present\n", t.Repository)
 	} else if o.DryRun {
-		missing, err := missingBlobs(ctx, img, t.Repository, o)
+		missing, err := missingBlobs(ctx, access, img, t.Repository, o)
 		if err != nil {
 			return res, err
 		}
-		res.WouldWrite = missing
+		res.Plan = plan(img, missing, t.Repository, pushed)
 		return res, nil
 	} else {
-		if err := uploadBlobs(ctx, img, t.Repository, pushed, o, opts, &res, logw); err != nil {
+		if err := uploadBlobs(ctx, img, t.Repository, pushed, o, opts, mounts, &res, logw); err != nil {
 			return res, err
 		}
 		if err := remote.Put(ref, manifest{img}, opts...); err != nil {
@@ -134,6 +167,15 @@ func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target
 	return res, nil
 }
 
+// hosts are the registries of targets.
+func hosts(targets []Target) []string {
+	var out []string
+	for _, t := range targets {
+		out = append(out, t.Repository.RegistryStr())
+	}
+	return out
+}
+
 // manifest is the image's manifest as remote.Put wants it.
 type manifest struct{ img *blobimage.Image }
 
@@ -146,21 +188,21 @@ func (m manifest) MediaType() (types.MediaType, error) {
 }
 
 func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository, pushed map[string]name.Repository,
-	o Options, opts []remote.Option, res *Result, logw io.Writer) error {
+	o Options, opts []remote.Option, mounts *mountLog, res *Result, logw io.Writer) error {
 	m := img.Manifest()
-	var uploaded, sent atomic.Int64
+	var sent atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(o.Jobs, 1))
 	layerOpts := append(append([]remote.Option(nil), opts...), remote.WithContext(gctx))
-	var cfg v1.Layer = static.NewLayer(img.RawConfig(), m.Config.MediaType)
-	if prev, ok := pushed[repo.RegistryStr()]; ok {
-		cfg = &remote.MountableLayer{Layer: cfg, Reference: prev.Digest(m.Config.Digest.String())}
-	}
-	g.Go(func() error { return remote.WriteLayer(repo, cfg, layerOpts...) })
+	cfg := &blobLayer{desc: m.Config, config: img.RawConfig(), sent: &sent, log: logw}
+	blobs := []*blobLayer{cfg}
+	g.Go(func() error { return remote.WriteLayer(repo, mountable(cfg, repo, pushed, ""), layerOpts...) })
 	for _, desc := range m.Layers {
-		l := layerFor(img, desc, repo, pushed, &uploaded, &sent, opts, o.Fetchers, logw)
+		l := &blobLayer{desc: desc, path: img.BlobPath(desc.Digest), source: img.Source(desc.Digest),
+			opts: opts, sent: &sent, fetchers: o.Fetchers, log: logw}
+		blobs = append(blobs, l)
 		g.Go(func() error {
-			if err := remote.WriteLayer(repo, l, layerOpts...); err != nil {
+			if err := remote.WriteLayer(repo, mountable(l, repo, pushed, l.source), layerOpts...); err != nil {
 				return fmt.Errorf("blob %s: %w", desc.Digest, err)
 			}
 			return nil
@@ -169,39 +211,107 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 	stop := showProgress(o.Progress, repo.String(), &sent, totalSize(m))
 	err := g.Wait()
 	stop()
-	res.Uploaded, res.Bytes = int(uploaded.Load()), sent.Load()
+	for _, b := range blobs {
+		switch {
+		case b.opened.Load():
+			res.Uploaded++
+		case mounts.mounted(repo, b.desc.Digest):
+			res.Mounted++
+		default:
+			res.Present++
+		}
+	}
+	res.Bytes = sent.Load()
 	if err == nil {
-		fmt.Fprintf(logw, "%s: uploaded %d blobs (%d bytes)\n", repo, res.Uploaded, res.Bytes)
+		fmt.Fprintf(logw, "%s: uploaded %d blobs (%d bytes), mounted %d, already present %d\n", repo, res.Uploaded, res.Bytes, res.Mounted, res.Present)
 	}
 	return err
 }
 
-// layerFor returns the v1.Layer to write for desc: the local blob, or the
-// base's blob in its source repository. Either is mountable from an earlier
-// repository on the same registry.
-func layerFor(img *blobimage.Image, desc v1.Descriptor, repo name.Repository, pushed map[string]name.Repository,
-	uploaded, sent *atomic.Int64, opts []remote.Option, fetchers []Fetcher, logw io.Writer) v1.Layer {
-	var l v1.Layer = &blobLayer{desc: desc, path: img.BlobPath(desc.Digest), source: img.Source(desc.Digest),
-		opts: opts, uploaded: uploaded, sent: sent, fetchers: fetchers, log: logw}
-	if prev, ok := pushed[repo.RegistryStr()]; ok {
-		return &remote.MountableLayer{Layer: l, Reference: prev.Digest(desc.Digest.String())}
-	}
-	if src := img.Source(desc.Digest); src != "" {
-		if srcRepo, err := name.NewRepository(src); err == nil {
-			return &remote.MountableLayer{Layer: l, Reference: srcRepo.Digest(desc.Digest.String())}
+// mountable wraps l so that the registry may mount it instead of receiving
+// its bytes: from a repository of the same registry pushed earlier in this
+// run, or else from the base image's own repository (source).
+func mountable(l v1.Layer, repo name.Repository, pushed map[string]name.Repository, source string) v1.Layer {
+	d, _ := l.Digest()
+	if from := mountFrom(repo, pushed, source); from != "" {
+		if r, err := name.NewRepository(from); err == nil {
+			return &remote.MountableLayer{Layer: l, Reference: r.Digest(d.String())}
 		}
 	}
 	return l
 }
 
-// blobLayer is one layer blob, opened only when the destination lacks it:
-// from disk, from its base image's registry, or from a Fetcher.
+// mountFrom is the repository a blob would be mounted from, or "". (A
+// source on another registry is no use: go-containerregistry only mounts
+// within one registry, and streams the blob otherwise.)
+func mountFrom(repo name.Repository, pushed map[string]name.Repository, source string) string {
+	if prev, ok := pushed[repo.RegistryStr()]; ok {
+		return prev.String()
+	}
+	if source != "" {
+		if r, err := name.NewRepository(source); err == nil && r.RegistryStr() == repo.RegistryStr() {
+			return r.String()
+		}
+	}
+	return ""
+}
+
+// plan says how each missing blob would reach repo.
+func plan(img *blobimage.Image, missing []v1.Descriptor, repo name.Repository, pushed map[string]name.Repository) []Planned {
+	var out []Planned
+	for _, d := range missing {
+		p := Planned{Descriptor: d, Action: Upload}
+		if from := mountFrom(repo, pushed, img.Source(d.Digest)); from != "" {
+			p.Action, p.From = Mount, from
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// mountLog records the blobs the registry reports mounted (201 Created on
+// POST .../blobs/uploads/?mount=DIGEST&from=REPO), so the result can tell a
+// mount from a blob the repository already had.
+type mountLog struct {
+	mu   sync.Mutex
+	seen map[string]bool // "registry/repo@digest"
+}
+
+func (m *mountLog) wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		if err == nil && req.Method == http.MethodPost && resp.StatusCode == http.StatusCreated {
+			if d := req.URL.Query().Get("mount"); d != "" {
+				repo := strings.TrimSuffix(strings.TrimPrefix(req.URL.Path, "/v2/"), "/blobs/uploads/")
+				m.mu.Lock()
+				m.seen[req.URL.Host+"/"+repo+"@"+d] = true
+				m.mu.Unlock()
+			}
+		}
+		return resp, err
+	})
+}
+
+func (m *mountLog) mounted(repo name.Repository, d v1.Hash) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seen[repo.RegistryStr()+"/"+repo.RepositoryStr()+"@"+d.String()]
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// blobLayer is one blob, opened only when the destination lacks it: the
+// config from memory; a layer from disk, from its base image's registry, or
+// from a Fetcher.
 type blobLayer struct {
 	desc     v1.Descriptor
+	config   []byte // the config blob's bytes; nil for a layer
 	path     string // local blob (may be absent after a --remote_download_minimal build), or ""
 	source   string // repository holding a pulled base layer, or ""
 	opts     []remote.Option
-	uploaded *atomic.Int64
+	opened   atomic.Bool // its bytes were sent (at least one try)
 	sent     *atomic.Int64
 	fetchers []Fetcher
 	log      io.Writer
@@ -224,11 +334,14 @@ func (l *blobLayer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.uploaded.Add(1)
+	l.opened.Store(true)
 	return &verifyingReader{rc: rc, want: l.desc, h: sha256.New(), sent: l.sent}, nil
 }
 
 func (l *blobLayer) open() (io.ReadCloser, error) {
+	if l.config != nil {
+		return io.NopCloser(bytes.NewReader(l.config)), nil
+	}
 	if l.path != "" {
 		f, err := os.Open(l.path)
 		if err == nil {
@@ -259,8 +372,9 @@ func (l *blobLayer) open() (io.ReadCloser, error) {
 		if err == nil {
 			return rc, nil
 		}
-		fmt.Fprintf(l.log, "blob %s: %s: %v\n", l.desc.Digest, f.Name(), err)
-		tried = append(tried, f.Name()+": "+err.Error())
+		msg := redact.String(f.Name() + ": " + err.Error())
+		fmt.Fprintf(l.log, "blob %s: %s\n", l.desc.Digest, msg)
+		tried = append(tried, msg)
 	}
 	return nil, fmt.Errorf("blob %s is not on this machine (%s) and no other source has it (%s): build without --remote_download_minimal, or set STRATA_REMOTE_CACHE to the remote cache",
 		l.desc.Digest, l.path, strings.Join(tried, "; "))

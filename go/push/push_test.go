@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/casclient"
 	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
@@ -34,6 +35,13 @@ var fastRetry = regclient.Retry{Attempts: 8, BaseDelay: time.Millisecond, MaxDel
 // onDisk writes a random image the way Bazel outputs look (manifest, config,
 // descriptor + blob per layer) and loads it.
 func onDisk(t *testing.T, layers int) (*blobimage.Image, v1.Hash) {
+	t.Helper()
+	return onDiskFrom(t, layers, "")
+}
+
+// onDiskFrom is onDisk with the first layer pulled from base (a repository):
+// not on this machine, to be mounted or streamed from there.
+func onDiskFrom(t *testing.T, layers int, base string) (*blobimage.Image, v1.Hash) {
 	t.Helper()
 	img, err := random.Image(2048, int64(layers))
 	if err != nil {
@@ -57,7 +65,15 @@ func onDisk(t *testing.T, layers int) (*blobimage.Image, v1.Hash) {
 		blob := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
 		desc := filepath.Join(dir, fmt.Sprintf("l%d.json", i))
 		os.WriteFile(blob, buf.Bytes(), 0o644)
-		descriptor.Write(desc, descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff})
+		dl := descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff}
+		if i == 0 && base != "" {
+			dl.Source = base
+			if err := remote.WriteLayer(mustRepo(t, base), l); err != nil {
+				t.Fatal(err)
+			}
+			blob = ""
+		}
+		descriptor.Write(desc, dl)
 		descs, blobs = append(descs, desc), append(blobs, blob)
 	}
 	bi, err := blobimage.Load(filepath.Join(dir, "manifest.json"), filepath.Join(dir, "config.json"), descs, blobs)
@@ -97,6 +113,14 @@ func (c *counter) count(method, pathPart string) int {
 
 func (c *counter) reset() { c.mu.Lock(); c.reqs = nil; c.mu.Unlock() }
 
+func mustRepo(t *testing.T, s string) name.Repository {
+	r, err := name.NewRepository(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func repo(t *testing.T, srv *httptest.Server, path string) name.Repository {
 	r, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/" + path)
 	if err != nil {
@@ -134,8 +158,8 @@ func TestPushThenRepushUploadsNothing(t *testing.T) {
 	}
 	verify(t, targets[0].Repository.Tag("pr-7-abc1234"), digest)
 	verify(t, targets[1].Repository.Tag("v1"), digest)
-	if res[0].Uploaded != 3 || res[1].Uploaded != 0 {
-		t.Errorf("layer uploads: org-a %d, org-b %d; want 3 and 0 (org-b mounts from org-a)", res[0].Uploaded, res[1].Uploaded)
+	if res[0].Uploaded != 4 || res[1].Uploaded != 0 {
+		t.Errorf("blob uploads: org-a %d, org-b %d; want 4 (config + 3 layers) and 0 (org-b mounts from org-a)", res[0].Uploaded, res[1].Uploaded)
 	}
 	// (This in-process registry shares blobs across repositories, so org-b
 	// finds them by HEAD; e2e/push_test.sh checks real cross-repo mounts.)
@@ -171,8 +195,8 @@ func TestDryRunListsMissingBlobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res[0].WouldWrite) != 3 {
-		t.Errorf("dry run lists %d blobs, want 3 (config + 2 layers)", len(res[0].WouldWrite))
+	if len(res[0].Plan) != 3 {
+		t.Errorf("dry run lists %d blobs, want 3 (config + 2 layers)", len(res[0].Plan))
 	}
 	if n := c.count("POST", "") + c.count("PUT", ""); n != 0 {
 		t.Errorf("dry run wrote to the registry %d times", n)
@@ -373,5 +397,202 @@ func TestProgress(t *testing.T) {
 	}
 	if got := progress.String(); !strings.Contains(got, "MiB of up to") || !strings.Contains(got, "MiB/s") {
 		t.Fatalf("no progress line during a slow upload: %q", got)
+	}
+}
+
+// TestCacheCredentialsNeverPrinted: a blob that is not on this machine is
+// looked up in a remote cache whose URL carries credentials; the cache
+// misses, and neither the log nor the error repeats the credentials.
+func TestCacheCredentialsNeverPrinted(t *testing.T) {
+	reg := httptest.NewServer(registry.New(quiet))
+	defer reg.Close()
+	cache := httptest.NewServer(http.NotFoundHandler()) // a cache that has nothing
+	defer cache.Close()
+	img, digest := onDisk(t, 1)
+	os.Remove(img.BlobPath(img.Manifest().Layers[0].Digest))
+	url := strings.Replace(cache.URL, "http://", "http://ci:secret@", 1)
+	c, err := casclient.New(casclient.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	_, err = push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, reg, "miss/app")}},
+		push.Options{Retry: fastRetry, Log: &log, Fetchers: []push.Fetcher{push.CacheFetcher{Client: c, URL: url}}})
+	if err == nil {
+		t.Fatal("push succeeded without the blob")
+	}
+	if !strings.Contains(log.String()+err.Error(), strings.TrimPrefix(cache.URL, "http://")) {
+		t.Errorf("the cache's address is not named at all: %q / %v", log.String(), err)
+	}
+	if strings.Contains(log.String(), "secret") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("the cache credentials were printed:\nlog: %s\nerror: %v", log.String(), err)
+	}
+}
+
+// TestEnvCredentialsNeverReachTheBaseRegistry: credentials from
+// STRATA_REGISTRY_USERNAME/PASSWORD (no STRATA_REGISTRY_HOST) are for the
+// registry pushed to. A base layer streamed from another registry that asks
+// for Basic auth must not get them.
+func TestEnvCredentialsNeverReachTheBaseRegistry(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("REGISTRY_AUTH_FILE", "")
+	t.Setenv("STRATA_REGISTRY_HOST", "")
+	store := registry.New(quiet)
+	open := httptest.NewServer(store) // to seed the base layer
+	defer open.Close()
+	var mu sync.Mutex
+	var stolen []string
+	rogue := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); a != "" {
+			mu.Lock()
+			stolen = append(stolen, r.Method+" "+r.URL.Path+": "+a)
+			mu.Unlock()
+			store.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="base"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer rogue.Close()
+	target := httptest.NewServer(registry.New(quiet))
+	defer target.Close()
+	img, digest := onDiskFrom(t, 2, strings.TrimPrefix(open.URL, "http://")+"/base/os")
+	// Make the image name the rogue door as the base's repository.
+	img, digest = withSource(t, img, digest, strings.TrimPrefix(rogue.URL, "http://")+"/base/os")
+	t.Setenv("STRATA_REGISTRY_USERNAME", "ci")
+	t.Setenv("STRATA_REGISTRY_PASSWORD", "secret")
+	push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, target, "app")}}, push.Options{Retry: fastRetry})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(stolen) != 0 {
+		t.Fatalf("the base image's registry got the push credentials: %q", stolen)
+	}
+}
+
+// withSource reloads img with every pulled layer's source set to base.
+func withSource(t *testing.T, img *blobimage.Image, digest v1.Hash, base string) (*blobimage.Image, v1.Hash) {
+	t.Helper()
+	var descs []descriptor.Layer
+	var blobs []string
+	m := img.Manifest()
+	cfg, _ := v1.ParseConfigFile(bytes.NewReader(img.RawConfig()))
+	for i, l := range m.Layers {
+		d := descriptor.Layer{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i]}
+		if img.Source(l.Digest) != "" {
+			d.Source = base
+		}
+		descs = append(descs, d)
+		blobs = append(blobs, img.BlobPath(l.Digest))
+	}
+	out, err := blobimage.New(img.RawManifest(), img.RawConfig(), descs, blobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, digest
+}
+
+// TestNotARegistry: pushing to a web server that is not a registry (404 or
+// an HTML page on /v2/) fails with an error that names the host, says it is
+// not an OCI registry and what to check; nothing is written there.
+func TestNotARegistry(t *testing.T) {
+	for what, h := range map[string]http.HandlerFunc{
+		"404": func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+		"html": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<html><body>Welcome to our website</body></html>")
+		},
+	} {
+		var c counter
+		srv := httptest.NewServer(c.wrap(h))
+		img, digest := onDisk(t, 1)
+		_, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "team/app"), Tags: []string{"v1"}}},
+			push.Options{Retry: fastRetry})
+		srv.Close()
+		if err == nil {
+			t.Errorf("%s: push to a web server succeeded", what)
+			continue
+		}
+		for _, want := range []string{strings.TrimPrefix(srv.URL, "http://"), "not an OCI registry", "fix:"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: the error does not say %q: %v", what, want, err)
+			}
+		}
+		if n := c.count("POST", "") + c.count("PUT", "") + c.count("PATCH", ""); n != 0 {
+			t.Errorf("%s: %d writes to a server that is not a registry", what, n)
+		}
+	}
+}
+
+// TestCountsAreTrue: the config blob counts as an upload; a second
+// repository on the same registry needs none (this in-process registry
+// shares blobs across repositories, so they are present; e2e/push_test.sh
+// sees real mounts); the log line says all three numbers.
+func TestCountsAreTrue(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	img, digest := onDisk(t, 2)
+	var log syncBuffer
+	res, err := push.Push(context.Background(), img, digest,
+		[]push.Target{{Repository: repo(t, srv, "a/app")}, {Repository: repo(t, srv, "b/app")}},
+		push.Options{Retry: fastRetry, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Uploaded != 3 || r.Mounted != 0 || r.Present != 0 {
+		t.Errorf("first repository: uploaded %d, mounted %d, present %d; want 3, 0, 0 (config + 2 layers)", r.Uploaded, r.Mounted, r.Present)
+	}
+	if r := res[1]; r.Uploaded != 0 || r.Mounted+r.Present != 3 {
+		t.Errorf("second repository: uploaded %d, mounted %d, present %d; want 0 and 3 not uploaded", r.Uploaded, r.Mounted, r.Present)
+	}
+	if !strings.Contains(log.String(), "a/app: uploaded 3 blobs") || !strings.Contains(log.String(), "mounted 0, already present 0") {
+		t.Errorf("log: %q", log.String())
+	}
+}
+
+// TestDryRunReportsMounts: a dry run to two repositories of one registry
+// plans uploads to the first and mounts from it into the second, as the
+// real push would do.
+func TestDryRunReportsMounts(t *testing.T) {
+	var c counter
+	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	defer srv.Close()
+	img, digest := onDisk(t, 2)
+	a, b := repo(t, srv, "a/app"), repo(t, srv, "b/app")
+	res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: a}, {Repository: b}},
+		push.Options{Retry: fastRetry, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(r push.Result, action string) int {
+		n := 0
+		for _, p := range r.Plan {
+			if p.Action == action {
+				n++
+			}
+		}
+		return n
+	}
+	if count(res[0], push.Upload) != 3 || count(res[1], push.Mount) != 3 || count(res[1], push.Upload) != 0 {
+		t.Errorf("plans: %+v / %+v; want 3 uploads to a/app, 3 mounts into b/app", res[0].Plan, res[1].Plan)
+	}
+	for _, p := range res[1].Plan {
+		if p.From != a.String() {
+			t.Errorf("mount from %q, want %q", p.From, a)
+		}
+	}
+	if n := c.count("POST", "") + c.count("PUT", "") + c.count("PATCH", ""); n != 0 {
+		t.Errorf("dry run wrote %d times", n)
+	}
+}
+
+// TestProbeOfAWebServerIsAnError: probe must not answer "missing" (exit 3,
+// "go push") for a host that is not a registry.
+func TestProbeOfAWebServerIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	img, digest := onDisk(t, 1)
+	_, err := push.Probe(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "x/app")}}, fastRetry)
+	if err == nil || !strings.Contains(err.Error(), "not an OCI registry") {
+		t.Fatalf("probe of a web server: %v", err)
 	}
 }

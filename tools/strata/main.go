@@ -5,11 +5,13 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
 
+	"github.com/strata-build/rules_strata/go/redact"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -33,41 +35,73 @@ var commands = map[string]command{
 	"image-test": {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
 }
 
+// Exit codes, documented in docs/exit_codes.md; CI scripts branch on them,
+// so they never change meaning. probeMissing (3) is in probe.go.
+const (
+	exitOK     = 0
+	exitError1 = 1 // the command failed: bad input, refused credentials, network, I/O
+	exitUsage  = 2 // unknown command or flag, missing required flag
+	// exitInternal is a bug in strata (a recovered panic). It must differ
+	// from probeMissing: "not pushed yet" makes CI build and push, and a
+	// crash must stop CI instead. 70 is EX_SOFTWARE of sysexits.h.
+	exitInternal = 70
+)
+
 func main() { os.Exit(run(os.Args[1:])) }
 
 func run(args []string) (code int) {
 	defer func() {
 		// A panic is a bug in strata, not the user's fault; say so in one
-		// line instead of a stack trace.
+		// line instead of a stack trace, with its own exit code.
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "strata: internal error (please report it to rules_strata): %v\n", r)
-			code = 3
+			fmt.Fprintf(os.Stderr, "strata: internal error (exit %d; please report it to rules_strata): %s\n", exitInternal, redact.String(fmt.Sprint(r)))
+			code = exitInternal
 		}
 	}()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage()
-		return 2
+		return exitUsage
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "strata: unknown command %q\n", args[0])
 		usage()
-		return 2
+		return exitUsage
 	}
 	if err := cmd.run(args[1:]); err != nil {
+		// Every message goes through redact: an error may quote a URL with
+		// credentials (a remote cache address), wherever it came from.
 		var ee exitError
 		if errors.As(err, &ee) {
-			fmt.Fprintf(os.Stderr, "strata %s: %s\n", args[0], ee.msg)
+			fmt.Fprintf(os.Stderr, "strata %s: %s\n", args[0], redact.String(ee.msg))
 			return ee.code
 		}
 		if ue, ok := usererr.As(err); ok {
-			fmt.Fprintf(os.Stderr, "ERROR: %s\n", ue)
-			return 1
+			fmt.Fprintf(os.Stderr, "ERROR: %s\n", redact.String(ue.Error()))
+			return exitError1
 		}
-		fmt.Fprintf(os.Stderr, "strata %s: %v\n", args[0], err)
-		return 1
+		fmt.Fprintf(os.Stderr, "strata %s: %s\n", args[0], redact.String(err.Error()))
+		if isUsage(err) {
+			return exitUsage
+		}
+		return exitError1
 	}
-	return 0
+	return exitOK
+}
+
+// isUsage reports errors of the command line itself: those of package flag
+// (whose errors have no type) and required()'s "missing --x".
+func isUsage(err error) bool {
+	if errors.Is(err, flag.ErrHelp) {
+		return true
+	}
+	msg := err.Error()
+	for _, p := range []string{"flag provided but not defined", "bad flag syntax", "flag needs an argument", "invalid value ", "invalid boolean value ", "missing --"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func usage() {

@@ -105,8 +105,13 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 		}
 	}
 	var targets []push.Target
+	insecure := regclient.InsecureHosts()
 	for _, r := range repos {
 		repo, err := name.NewRepository(r)
+		if err == nil && insecure[repo.RegistryStr()] {
+			// The user said this registry is plain HTTP (STRATA_REGISTRY_INSECURE).
+			repo, err = name.NewRepository(r, name.Insecure)
+		}
 		if err != nil {
 			return pushJob{}, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
 		}
@@ -184,6 +189,17 @@ func runPush(args []string) error {
 	img, digest, targets := job.img, job.digest, job.targets
 	tags := targets[0].Tags
 	target := p.target
+	var refsFile *refsFile
+	if *refsOut != "" {
+		if refsFile, err = openRefs(*target, *refsOut); err != nil {
+			return err
+		}
+		defer func() {
+			if _, statErr := os.Stat(refsFile.tmp.Name()); statErr == nil {
+				refsFile.discard()
+			}
+		}()
+	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
 	fetchers, closeFetchers, err := blobFetchers(img, *remoteCache, job.spec.Targets(), !*noRebuild)
@@ -200,32 +216,94 @@ func runPush(args []string) error {
 	if regclient.Refused(err) {
 		return usererr.New(*target, "", "the registry refused access; no tag was moved ("+err.Error()+")", regclient.LoginFix)
 	}
+	if ue, ok := usererr.As(err); ok {
+		if ue.Target == "" {
+			ue.Target = *target
+		}
+		return ue
+	}
 	if err != nil {
 		return fmt.Errorf("push failed, no tag was moved to an incomplete image: %w", err)
 	}
+	if *dryRun {
+		// Nothing was pushed: no repo@digest on stdout, no refs file.
+		for _, r := range results {
+			reportDryRun(r, tags)
+		}
+		return nil
+	}
 	var refs []string
 	for _, r := range results {
-		switch {
-		case *dryRun && r.UpToDate:
-			fmt.Fprintf(os.Stderr, "%s: up to date; would tag: %s\n", r.Reference.Context(), strings.Join(r.TagsMoved, ", "))
-		case *dryRun:
-			var size int64
-			for _, b := range r.WouldWrite {
-				size += b.Size
-				fmt.Fprintf(os.Stderr, "%s: would upload %s (%d bytes)\n", r.Reference.Context(), b.Digest, b.Size)
-			}
-			fmt.Fprintf(os.Stderr, "%s: would upload %d blobs, %d bytes, then tag: %s\n", r.Reference.Context(), len(r.WouldWrite), size, strings.Join(tags, ", "))
-		}
 		refs = append(refs, r.Reference.String())
 		fmt.Println(r.Reference.String())
 	}
-	if !*dryRun {
-		fmt.Fprintf(os.Stderr, "pushed %s to %d repositories in %s\n", digest, len(results), time.Since(start).Round(time.Millisecond))
-	}
-	if *refsOut != "" {
-		return os.WriteFile(userPath(*refsOut), []byte(strings.Join(refs, "\n")+"\n"), 0o644)
+	fmt.Fprintf(os.Stderr, "pushed %s to %d repositories in %s\n", digest, len(results), time.Since(start).Round(time.Millisecond))
+	if refsFile != nil {
+		return refsFile.commit(strings.Join(refs, "\n") + "\n")
 	}
 	return nil
+}
+
+// reportDryRun says what a push would do in one repository.
+func reportDryRun(r push.Result, tags []string) {
+	repo := r.Reference.Context()
+	if r.UpToDate {
+		fmt.Fprintf(os.Stderr, "%s: up to date; would tag: %s\n", repo, strings.Join(r.TagsMoved, ", "))
+		return
+	}
+	var size int64
+	uploads, mounts := 0, 0
+	for _, p := range r.Plan {
+		if p.Action == push.Mount {
+			mounts++
+			fmt.Fprintf(os.Stderr, "%s: would mount %s from %s\n", repo, p.Descriptor.Digest, p.From)
+			continue
+		}
+		uploads++
+		size += p.Descriptor.Size
+		fmt.Fprintf(os.Stderr, "%s: would upload %s (%d bytes)\n", repo, p.Descriptor.Digest, p.Descriptor.Size)
+	}
+	then := "then put the manifest"
+	if len(tags) > 0 {
+		then += " and tag: " + strings.Join(tags, ", ")
+	}
+	fmt.Fprintf(os.Stderr, "%s: would upload %d blobs (%d bytes), mount %d; %s\n", repo, uploads, size, mounts, then)
+}
+
+// refsFile is the --refs-out file, created (as a temporary file beside it)
+// before anything is pushed, so a path that cannot be written fails first,
+// and renamed into place only after a push succeeded.
+type refsFile struct {
+	tmp  *os.File
+	path string
+}
+
+func openRefs(target, path string) (*refsFile, error) {
+	p := userPath(path)
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".refs-out-*")
+	if err != nil {
+		return nil, usererr.New(target, p, "--refs-out cannot be written here ("+err.Error()+"); nothing was pushed",
+			"pass a file in an existing, writable directory (relative paths are resolved from where you ran bazel)")
+	}
+	return &refsFile{tmp: tmp, path: p}, nil
+}
+
+func (r *refsFile) commit(content string) error {
+	if _, err := r.tmp.WriteString(content); err != nil {
+		r.discard()
+		return err
+	}
+	if err := r.tmp.Close(); err != nil {
+		os.Remove(r.tmp.Name())
+		return err
+	}
+	os.Chmod(r.tmp.Name(), 0o644)
+	return os.Rename(r.tmp.Name(), r.path)
+}
+
+func (r *refsFile) discard() {
+	r.tmp.Close()
+	os.Remove(r.tmp.Name())
 }
 
 // blobFetchers returns where to get blobs a --remote_download_minimal build
