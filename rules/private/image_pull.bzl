@@ -94,5 +94,5 @@ image_pull = repository_rule(
     )),
     # No secrets here: Bazel records these values in the output base. The
     # content is pinned by digest, so new credentials need no refetch.
-    environ = ["DOCKER_CONFIG", "REGISTRY_AUTH_FILE"],
+    environ = ["DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "STRATA_REGISTRY_INSECURE"],
 )

@@ -114,7 +114,8 @@ image_probe = rule(
 
 Prints the image digest and, per repository, present / tags to move / missing
 blobs. Exit code 0: everything is pushed, CI may skip build, test and push;
-3: something is missing; 1: an error. With a remote cache and
+3: something is missing; anything else is an error that must stop CI (1:
+input or registry, 2: usage, 70: a bug in strata; see docs/exit_codes.md). With a remote cache and
 `--remote_download_toplevel`, a fresh CI machine gets the digest without
 building or downloading any layer. Arguments after `--` as for image_push.
 """,
