@@ -122,10 +122,21 @@ pin() {
   if grep -qE 'goroutine [0-9]+|panic:' "$SCRATCH/pin.err"; then cat "$SCRATCH/pin.err" >&2; die "a Go panic reached the user"; fi
   echo "$rc"
 }
+# doc_block LANG: the first ```LANG block of docs/pin.md, with the registry's
+# address that the page writes as registry.example.com.
+doc_block() {
+  awk -v open="\`\`\`$1" '$0 == open && !done {on = 1; next} /^```$/ && on {on = 0; done = 1} on' "$ROOT/docs/pin.md" |
+    sed "s/registry\.example\.com/$REG/g"
+}
 same_files() {
   local f
   for f in WORKSPACE MODULE.bazel bases.bzl bad.bzl; do cmp -s "$f" "$SCRATCH/$f.orig" || die "$1: $f changed"; done
 }
+
+doc_block python > "$SCRATCH/doc.python"
+[ -s "$SCRATCH/doc.python" ] || die "docs/pin.md has no \`\`\`python example"
+sed -n 16,25p WORKSPACE | diff -u "$SCRATCH/doc.python" - >&2 || die "docs/pin.md's WORKSPACE lines are not lines 16-25 of the test's WORKSPACE"
+pass "docs/pin.md's example pulls are the ones this test pins"
 
 log "pin: pinned bases build; --check passes while the tag has not moved"
 bz "$OB" build //:on_base //:on_base_bzl >/dev/null 2>&1 || die "images on the pinned bases failed to build"
@@ -150,6 +161,9 @@ contains "--check names the single-quoted pull" "$SCRATCH/pin.out" "WORKSPACE:25
 contains "--check names the MODULE.bazel pull" "$SCRATCH/pin.out" "MODULE.bazel:4: strata.pull(name = \"base\") is stale"
 contains "--check says what to run" "$SCRATCH/pin.err" "3 stale pins (exit 4)"
 same_files "--check"
+{ cat "$SCRATCH/pin.out"; grep '^strata pin:' "$SCRATCH/pin.err"; } | diff -u <(doc_block text) - >&2 ||
+  die "docs/pin.md's --check output differs from what --check printed (fix: paste it, with registry.example.com for $REG)"
+pass "docs/pin.md shows the real --check output"
 
 rc=$(pin --dry-run WORKSPACE)
 expect_eq "--dry-run exits" "$rc" 0
@@ -159,6 +173,8 @@ diff -u "$SCRATCH/WORKSPACE.orig" "$SCRATCH/WORKSPACE.want" | sed -n '/^@@/,$p' 
 sed -n '/^@@/,$p' "$SCRATCH/pin.out" > "$SCRATCH/got.diff"
 diff -u "$SCRATCH/want.diff" "$SCRATCH/got.diff" >&2 || die "--dry-run's diff is not what diff -u prints for the rewrite"
 pass "--dry-run prints the diff diff -u prints, and writes nothing"
+diff -u <(doc_block diff) "$SCRATCH/pin.out" >&2 || die "docs/pin.md's --dry-run output differs from what --dry-run printed"
+pass "docs/pin.md shows the real --dry-run output"
 
 log "pin: rewrite (default files), then a .bzl named relative to the directory bazel run started in"
 rc=$(pin)
