@@ -21,7 +21,10 @@ type Pull struct {
 	Image    string
 	Tag      string
 	Platform string
-	Digest   string // the pinned digest; "" when the call has none
+	// Platforms is image_pull's `platforms` (children of an index to pull,
+	// for image_index); when set, Platform is unused.
+	Platforms []string
+	Digest    string // the pinned digest; "" when the call has none
 
 	digest  *build.StringExpr // the literal to rewrite; nil: insert one
 	image   build.Expr        // the `image = ...` argument, where a new digest goes
@@ -152,6 +155,20 @@ func readPull(file string, data []byte, rule string, call *build.CallExpr) Pull 
 	}
 	if plat != nil {
 		p.Platform = plat.Value
+	}
+	if a := args["platforms"]; a != nil {
+		list, ok := a.RHS.(*build.ListExpr)
+		if !ok {
+			return fail(fmt.Sprintf("platforms is %s, not a list of string literals, so pin cannot check the index against it", build.FormatString(a.RHS)),
+				`write platforms = ["linux/amd64", ...] in the call itself`)
+		}
+		for _, e := range list.List {
+			s, ok := e.(*build.StringExpr)
+			if !ok {
+				return fail(fmt.Sprintf("platforms holds %s, not a string literal", build.FormatString(e)), `write platforms = ["linux/amd64", ...] in the call itself`)
+			}
+			p.Platforms = append(p.Platforms, s.Value)
+		}
 	}
 	if img == nil {
 		return fail("no image", `add image = "registry.example.com/team/base"`)

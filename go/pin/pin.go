@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/strata-build/rules_strata/go/usererr"
@@ -56,7 +57,7 @@ func Run(ctx context.Context, files []File, o Options) (Result, error) {
 				res.Problems = append(res.Problems, p.problem)
 				continue
 			}
-			key := p.Image + "\x00" + p.Tag + "\x00" + p.Platform
+			key := p.Image + "\x00" + p.Tag + "\x00" + p.Platform + "\x00" + strings.Join(p.Platforms, ",")
 			r, ok := cache[key]
 			if !ok {
 				r.digest, r.err = Resolve(ctx, p, o.Remote)

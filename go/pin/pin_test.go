@@ -338,15 +338,25 @@ func TestIndexStaysAnIndex(t *testing.T) {
 	r := newRegistry(t)
 	idx := r.pushIndex("team/multi", "1", "linux/amd64", "linux/arm64/v8")
 	r.pushIndex("team/amd64only", "1", "linux/amd64")
+	r.pushImage("team/single", "1")
 	tmpl := `image_pull(name = "multi", digest = "sha256:x", image = "HOST/team/multi", platform = "linux/arm64", tag = "1")
 image_pull(name = "gone", digest = "sha256:x", image = "HOST/team/amd64only", platform = "linux/arm64", tag = "1")
+image_pull(name = "both", digest = "sha256:x", image = "HOST/team/multi", platforms = ["linux/amd64", "linux/arm64/v8"], tag = "1")
+image_pull(name = "both_gone", digest = "sha256:x", image = "HOST/team/amd64only", platforms = ["linux/amd64", "linux/arm64"], tag = "1")
+image_pull(name = "both_single", digest = "sha256:x", image = "HOST/team/single", platforms = ["linux/amd64"], tag = "1")
 `
 	before := fill(tmpl, "HOST", r.host)
 	res, got, _ := run(t, pin.Options{}, map[string]string{"WORKSPACE": before})
 	if !strings.Contains(got, `name = "multi", digest = "`+idx+`"`) {
 		t.Errorf("the index digest %s is not pinned:\n%s", idx, got)
 	}
-	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error(), `image_pull(name = "gone") in WORKSPACE:2: `+r.host+`/team/amd64only:1 is now an index without linux/arm64 (it has: linux/amd64)`) {
+	if !strings.Contains(got, `name = "both", digest = "`+idx+`"`) {
+		t.Errorf("the index digest %s is not pinned for platforms:\n%s", idx, got)
+	}
+	if len(res.Problems) != 3 ||
+		!strings.Contains(res.Problems[0].Error(), `image_pull(name = "gone") in WORKSPACE:2: `+r.host+`/team/amd64only:1 is now an index without linux/arm64 (it has: linux/amd64)`) ||
+		!strings.Contains(res.Problems[1].Error(), `image_pull(name = "both_gone") in WORKSPACE:4: `+r.host+`/team/amd64only:1 is now an index without linux/arm64 (it has: linux/amd64)`) ||
+		!strings.Contains(res.Problems[2].Error(), `image_pull(name = "both_single") in WORKSPACE:5: `+r.host+`/team/single:1 is now a single-platform image, but platforms lists linux/amd64`) {
 		t.Errorf("problems: %v", res.Problems)
 	}
 	if !strings.Contains(got, `name = "gone", digest = "sha256:x"`) {

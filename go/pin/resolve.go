@@ -16,8 +16,8 @@ import (
 )
 
 // Resolve returns the digest p's tag names now: of the manifest, or of the
-// index for a multi-platform tag (checked to still list p's platform, so the
-// new pin builds). The digest is computed from the bytes the registry served,
+// index for a multi-platform tag (checked to still list p's platform, or
+// every one of its platforms, so the new pin builds). The digest is computed from the bytes the registry served,
 // as image_pull verifies them, not taken from a header.
 func Resolve(ctx context.Context, p Pull, opts []remote.Option) (string, error) {
 	bad := func(problem, fix string) error { return usererr.New(p.Where(), "", problem, fix) }
@@ -43,30 +43,50 @@ func Resolve(ctx context.Context, p Pull, opts []remote.Option) (string, error) 
 	}
 	sum := sha256.Sum256(d.Manifest)
 	digest := "sha256:" + hex.EncodeToString(sum[:])
+	want := p.Platforms
+	if len(want) == 0 {
+		want = []string{p.Platform}
+	}
 	switch {
 	case d.MediaType.IsIndex():
 		idx, err := v1.ParseIndexManifest(bytes.NewReader(d.Manifest))
 		if err != nil {
 			return "", bad(fmt.Sprintf("%s is a malformed index: %v", ref, err), "fix the image in the registry")
 		}
-		want, err := v1.ParsePlatform(p.Platform)
-		if err != nil {
-			return "", bad(fmt.Sprintf("platform %q is not os/arch[/variant]", p.Platform), `write platform = "linux/arm64"`)
-		}
 		var seen []string
 		for _, m := range idx.Manifests {
-			if m.Platform == nil {
-				continue
-			}
-			seen = append(seen, m.Platform.String())
-			if m.Platform.OS == want.OS && m.Platform.Architecture == want.Architecture && (want.Variant == "" || m.Platform.Variant == want.Variant) {
-				return digest, nil
+			if m.Platform != nil {
+				seen = append(seen, m.Platform.String())
 			}
 		}
-		return "", bad(fmt.Sprintf("%s is now an index without %s (it has: %s), so pinning it would break the build", ref, p.Platform, strings.Join(seen, ", ")),
-			"set platform to one the index lists, or follow another tag")
+		for _, w := range want {
+			plat, err := v1.ParsePlatform(w)
+			if err != nil {
+				return "", bad(fmt.Sprintf("platform %q is not os/arch[/variant]", w), `write platform = "linux/arm64"`)
+			}
+			if !lists(idx, *plat) {
+				return "", bad(fmt.Sprintf("%s is now an index without %s (it has: %s), so pinning it would break the build", ref, w, strings.Join(seen, ", ")),
+					"pull platforms the index lists, or follow another tag")
+			}
+		}
+		return digest, nil
 	case d.MediaType.IsImage():
+		if len(p.Platforms) > 0 {
+			return "", bad(fmt.Sprintf("%s is now a single-platform image, but platforms lists %s, which needs an index", ref, strings.Join(p.Platforms, ", ")),
+				"follow a tag of a multi-platform index, or pull with platform instead of platforms")
+		}
 		return digest, nil
 	}
 	return "", bad(fmt.Sprintf("%s is a %q, not an image manifest or index", ref, d.MediaType), "follow a tag of an image")
+}
+
+// lists reports whether the index has a manifest for p, matched as
+// image_pull matches it (a variant only when p names one).
+func lists(idx *v1.IndexManifest, p v1.Platform) bool {
+	for _, m := range idx.Manifests {
+		if m.Platform != nil && m.Platform.OS == p.OS && m.Platform.Architecture == p.Architecture && (p.Variant == "" || m.Platform.Variant == p.Variant) {
+			return true
+		}
+	}
+	return false
 }
