@@ -208,8 +208,13 @@ func digestEdit(data []byte, p Pull, digest string) edit {
 	lineStart := bytes.LastIndexByte(data[:start.Byte], '\n') + 1
 	indent := data[lineStart:start.Byte]
 	if len(bytes.Trim(indent, " \t")) == 0 {
-		// A line of its own, inserted before image's line.
-		return edit{lineStart, lineStart, fmt.Sprintf("%sdigest = %q,\n", indent, digest)}
+		// A line of its own, inserted before image's line, ending as the
+		// line before it does (CRLF files stay CRLF).
+		eol := "\n"
+		if lineStart >= 2 && data[lineStart-2] == '\r' {
+			eol = "\r\n"
+		}
+		return edit{lineStart, lineStart, fmt.Sprintf("%sdigest = %q,%s", indent, digest, eol)}
 	}
 	return edit{start.Byte, start.Byte, fmt.Sprintf("digest = %q, ", digest)}
 }

@@ -424,3 +424,22 @@ func TestParseError(t *testing.T) {
 		t.Errorf("problems: %v", res.Problems)
 	}
 }
+
+// TestNonASCIIAndCRLF: byte offsets stay right after multi-byte characters,
+// and CRLF line ends survive (the literal's bytes are all that change).
+func TestNonASCIIAndCRLF(t *testing.T) {
+	r := newRegistry(t)
+	old := r.pushImage("team/base", "1")
+	now := r.pushImage("team/base", "1")
+	tmpl := "# Basis-Abbild für die Größe — ✓\r\nimage_pull(\r\n    name = \"base\",  # «ünïcödé»\r\n    digest = \"D\",\r\n    image = \"HOST/team/base\",\r\n    tag = \"1\",\r\n)\r\n"
+	before := fill(tmpl, "HOST", r.host, "D", old)
+	_, got, _ := run(t, pin.Options{}, map[string]string{"WORKSPACE": before})
+	if want := strings.Replace(before, old, now, 1); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	noDigest := strings.Replace(before, "    digest = \""+old+"\",\r\n", "", 1)
+	_, got, _ = run(t, pin.Options{}, map[string]string{"WORKSPACE": noDigest})
+	if want := strings.Replace(before, old, now, 1); got != want {
+		t.Errorf("inserted digest line: got %q\nwant %q", got, want)
+	}
+}
