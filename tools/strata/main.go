@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"push":       {"push an image to repositories and tags, uploading only missing blobs", runPush},
 	"push-spec":  {"bundle what push and probe need into one small file", runPushSpec},
 	"pull":       {"fetch a base image by digest for image_pull", runPull},
+	"pin":        {"re-pin image_pull digests to what their tags name now (--check for CI: exit 4 when stale)", runPin},
 	"probe":      {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
 	"tags":       {"expand tag templates from Bazel's workspace status", runTags},
 	"image-test": {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
