@@ -45,3 +45,8 @@ expect_error //assets:srcdir "//assets:srcdir" '"srv/www"' "files: //assets:stat
 expect_error //assets:srcdir_in_srcs "//assets:srcdir_in_srcs" "srcs: //assets:static" "checked-in directory" "fix:"
 expect_error //assets:bad_strip "//assets:bad_strip" 'strip_prefix "static" does not prefix assets/other.txt' "fix:"
 expect_error //assets:bad_executables "//assets:bad_executables" '"/nope"' "executables" "not in the layer" "fix:"
+
+# index: a platform whose constraints have no OCI os/architecture; two
+# children with the same platform.
+expect_error //index:unmapped_platform "//index:linux_mips64" "do not map to an OCI os/architecture" "@platforms//cpu" "fix:"
+expect_error //index:duplicate_platform "//index:duplicate_platform" "//index:amd64_b" "linux/amd64" "//index:amd64_a" "fix:"

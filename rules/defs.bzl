@@ -5,6 +5,9 @@ from rules/private/ is an implementation detail and may change without notice.
 """
 
 load("//rules/private:image.bzl", _image_rule = "image_rule")
+load("//rules/private:image_index.bzl", _image_index_rule = "image_index_rule")
+load("//rules/private:image_index_info.bzl", _ImageIndexInfo = "ImageIndexInfo")
+load("//rules/private:image_index_macro.bzl", _image_index = "image_index")
 load("//rules/private:image_info.bzl", _ImageInfo = "ImageInfo")
 load("//rules/private:image_macro.bzl", _image = "image")
 load("//rules/private:image_pull.bzl", _image_pull = "image_pull")
@@ -13,6 +16,7 @@ load("//rules/private:layer.bzl", _image_layer = "image_layer")
 load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
 load("//rules/private:load.bzl", _image_load = "image_load")
 load("//rules/private:push.bzl", _image_probe = "image_probe", _image_push = "image_push")
+load("//rules/private:push_index.bzl", _image_index_probe = "image_index_probe", _image_index_push = "image_index_push")
 
 image = _image
 image_rule = _image_rule
@@ -24,3 +28,8 @@ image_inspect = _image_inspect
 image_pull = _image_pull
 ImageInfo = _ImageInfo
 LayerInfo = _LayerInfo
+image_index = _image_index
+image_index_rule = _image_index_rule
+image_index_push = _image_index_push
+image_index_probe = _image_index_probe
+ImageIndexInfo = _ImageIndexInfo

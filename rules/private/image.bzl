@@ -4,6 +4,7 @@ load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 load(":strata_attr.bzl", "STRATA_EXEC")
+load(":target_platform.bzl", "TargetPlatformInfo")
 
 def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
     """Runs a strata writer (oci-layout, tarball) over an image's blobs.
@@ -45,9 +46,12 @@ def _image_impl(ctx):
     config = ctx.actions.declare_file(name + ".config.json")
     manifest = ctx.actions.declare_file(name + ".manifest.json")
     digest = ctx.actions.declare_file(name + ".digest")
+
+    # Inside image_index(platforms = ...): the platform's, unless set here.
+    platform = ctx.attr._target_platform[TargetPlatformInfo]
     spec = {
         "annotations": ctx.attr.annotations,
-        "architecture": ctx.attr.architecture,
+        "architecture": ctx.attr.architecture or platform.architecture,
         "base_config": base.config.path if base else "",
         "base_manifest": base.manifest.path if base else "",
         "cmd": ctx.attr.cmd or None,
@@ -58,10 +62,10 @@ def _image_impl(ctx):
         "labels": ctx.attr.labels,
         "layer_targets": [label_str(layer.label) for layer in layers],
         "layers": [layer.descriptor.path for layer in layers],
-        "os": ctx.attr.os,
+        "os": ctx.attr.os or platform.os,
         "target": label_str(ctx.label),
         "user": ctx.attr.user,
-        "variant": ctx.attr.variant,
+        "variant": ctx.attr.variant or ("" if ctx.attr.architecture else platform.variant),
         "volumes": ctx.attr.volumes,
         "workdir": ctx.attr.workdir,
     }
@@ -110,6 +114,7 @@ ATTRS = {
     "volumes": attr.string_list(doc = "Absolute paths declared as volumes."),
     "workdir": attr.string(doc = "Working directory."),
     "_strata": STRATA_EXEC,
+    "_target_platform": attr.label(default = Label("//rules/private:target_platform"), providers = [TargetPlatformInfo]),
 }
 
 image_rule = rule(

@@ -1,0 +1,94 @@
+# index: multi-arch image indexes (package index/). One image built for
+# linux/amd64 and linux/arm64 through image_index's split transition equals
+# the index of two images that spell their platforms out; the index action
+# reads manifests and configs only; skopeo, crane and docker-registry accept
+# the index; crane --platform linux/arm64 finds the arm64 child; re-pushing an
+# unchanged index is one request per repository; the digest survives another
+# output base, checkout path and umask 077.
+IX=$SCRATCH/index
+mkdir -p "$IX"
+P=//index
+
+bz "$OB" build "$P:multi" "$P:explicit" "$P:explicit_docker" --output_groups=+oci_layout >"$IX/build.log" 2>&1 ||
+  { cat "$IX/build.log" >&2; die "the index targets do not build"; }
+multi=$(cat bazel-bin/index/multi.digest)
+expect_eq "image + platforms == images spelled out (same index digest)" "$multi" "$(cat bazel-bin/index/explicit.digest)"
+expect_eq "index.json's sha256 is NAME.digest" "sha256:$(sha256sum bazel-bin/index/multi.index.json | cut -d' ' -f1)" "$multi"
+platforms=$(jq -r '.manifests[] | .platform.os + "/" + .platform.architecture' bazel-bin/index/multi.index.json | tr '\n' ' ')
+expect_eq "children's platforms come from the platforms' constraints, in order" "$platforms" "linux/amd64 linux/arm64 "
+amd=$(jq -r '.manifests[0].digest' bazel-bin/index/multi.index.json)
+arm=$(jq -r '.manifests[1].digest' bazel-bin/index/multi.index.json)
+[ "$amd" != "$arm" ] || die "the two children are one image"
+expect_eq "the docker form's media type" "$(jq -r .mediaType bazel-bin/index/explicit_docker.index.json)" \
+  "application/vnd.docker.distribution.manifest.list.v2+json"
+
+# The index action's inputs: child manifests and configs (and the tool), no layer.
+bz "$OB" aquery "mnemonic(StrataIndex, $P:multi)" >"$IX/aquery.txt" 2>"$IX/aquery.err" ||
+  { cat "$IX/aquery.err" >&2; die "aquery of StrataIndex failed"; }
+inputs=$(sed -n 's/^ *Inputs: \[\(.*\)\]$/\1/p' "$IX/aquery.txt" | tr ',' '\n' | sed 's/^ *//' |
+  grep -v '/strata$' | sed 's|.*/||' | sort | tr '\n' ' ')
+expect_eq "StrataIndex reads only the children's manifests and configs" "$inputs" \
+  "app.config.json app.config.json app.manifest.json app.manifest.json "
+
+# A fresh docker-registry: the real distribution registry, strict on manifests.
+port=$(free_port)
+start_registry "$IX/registry" "$port"
+trap 'stop_registry "$IX/registry"; cleanup_servers' EXIT
+R=127.0.0.1:$port
+bz "$OB" run "$P:multi.push" -- --repository "$R/multi" --tag v1 --platform-tags >"$IX/push.log" 2>&1 ||
+  { cat "$IX/push.log" >&2; die "pushing the index to docker-registry failed"; }
+pass "docker-registry accepts the index and both children"
+skopeo inspect --tls-verify=false --raw "docker://$R/multi:v1" >"$IX/raw.json" || die "skopeo inspect --raw failed"
+cmp -s "$IX/raw.json" bazel-bin/index/multi.index.json || die "skopeo inspect --raw docker://$R/multi:v1 is not multi.index.json"
+pass "skopeo inspect --raw returns the built index byte for byte"
+expect_eq "crane digest --platform linux/arm64 is the arm64 child" "$(crane digest --insecure --platform linux/arm64 "$R/multi:v1")" "$arm"
+crane manifest --insecure --platform linux/arm64 "$R/multi:v1" >"$IX/arm64.json" || die "crane manifest --platform failed"
+expect_eq "crane manifest --platform linux/arm64 returns the arm64 child's manifest" "sha256:$(sha256sum "$IX/arm64.json" | cut -d' ' -f1)" "$arm"
+expect_eq "platform tag v1-arm64 is the arm64 child" "$(crane digest --insecure "$R/multi:v1-arm64")" "$arm"
+expect_eq "platform tag v1-amd64 is the amd64 child" "$(crane digest --insecure "$R/multi:v1-amd64")" "$amd"
+skopeo copy --all --src-tls-verify=false "docker://$R/multi:v1" "oci:$IX/copy:v1" >"$IX/copy.log" 2>&1 ||
+  { cat "$IX/copy.log" >&2; die "skopeo copy --all failed"; }
+for d in "$multi" "$amd" "$arm"; do
+  [ -f "$IX/copy/blobs/sha256/${d#sha256:}" ] || die "skopeo copy --all left out $d"
+done
+pass "skopeo copy --all copies the index and both children to an OCI layout"
+skopeo inspect --raw "oci:bazel-bin/index/multi.oci:latest" | cmp -s - bazel-bin/index/multi.index.json ||
+  die "output group oci_layout does not hold the index as latest"
+pass "output group oci_layout holds the index as latest"
+skopeo copy --all "oci:bazel-bin/index/multi.oci:latest" "oci:$IX/fromlayout:x" >/dev/null 2>&1 ||
+  die "skopeo copy --all from the oci_layout output failed"
+pass "skopeo copy --all reads every child from the oci_layout output"
+
+# Re-push: one HEAD of the index per repository, nothing else.
+before=$(grep -c '"GET /v2/\|"HEAD /v2/\|"PUT /v2/\|"POST /v2/\|"PATCH /v2/' "$IX/registry/registry.log" || true)
+bz "$OB" run "$P:multi.push" -- --repository "$R/multi" >"$IX/repush.log" 2>&1 ||
+  { cat "$IX/repush.log" >&2; die "re-push failed"; }
+after=$(grep -c '"GET /v2/\|"HEAD /v2/\|"PUT /v2/\|"POST /v2/\|"PATCH /v2/' "$IX/registry/registry.log" || true)
+grep '"GET /v2/\|"HEAD /v2/\|"PUT /v2/\|"POST /v2/\|"PATCH /v2/' "$IX/registry/registry.log" | tail -n $((after - before)) >"$IX/repush-requests.txt"
+expect_eq "re-push of the unchanged index: requests other than the /v2/ ping" \
+  "$(grep -vc '"GET /v2/ HTTP' "$IX/repush-requests.txt")" 1
+contains "... and that one is a HEAD of the index" "$IX/repush-requests.txt" "\"HEAD /v2/multi/manifests/$multi HTTP"
+
+bz "$OB" run "$P:multi.probe" -- --repository "$R/multi" --tag v1 >"$IX/probe.log" 2>&1 ||
+  { cat "$IX/probe.log" >&2; die "probe of the pushed index did not exit 0"; }
+pass "probe: the pushed index is complete (exit 0)"
+set +e
+bz "$OB" run "$P:multi.probe" -- --repository "$R/other" >"$IX/probe-missing.log" 2>&1
+rc=$?
+set -e
+expect_eq "probe of a repository without the index exits" "$rc" 3
+
+bz "$OB" run "$P:explicit_docker.push" -- --repository "$R/docker" --tag v1 >"$IX/push-docker.log" 2>&1 ||
+  { cat "$IX/push-docker.log" >&2; die "docker-registry refused the Docker manifest list"; }
+expect_eq "docker-registry serves the manifest list" "$(crane manifest --insecure "$R/docker:v1" | jq -r .mediaType)" \
+  "application/vnd.docker.distribution.manifest.list.v2+json"
+stop_registry "$IX/registry"
+
+# Another checkout path and output base, umask 077: the same index.
+(umask 077 && copy_workspace "$IX/b/some/deeper/checkout")
+(cd "$IX/b/some/deeper/checkout/e2e/workspaces/real_inputs" && umask 077 &&
+  bz "$IX/b/ob" build "$P:multi" >"$IX/b.log" 2>&1) || { cat "$IX/b.log" >&2; die "build B of the index failed"; }
+expect_eq "index digest with umask 077, another output base and checkout path" \
+  "$(cat "$IX/b/some/deeper/checkout/e2e/workspaces/real_inputs/bazel-bin/index/multi.digest")" "$multi"
+bazel --output_base="$IX/b/ob" shutdown >/dev/null 2>&1 || true
+echo "index digest $multi (linux/amd64 $amd, linux/arm64 $arm)"
