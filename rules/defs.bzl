@@ -16,7 +16,6 @@ load("//rules/private:layer.bzl", _image_layer = "image_layer")
 load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
 load("//rules/private:load.bzl", _image_load = "image_load")
 load("//rules/private:push.bzl", _image_probe = "image_probe", _image_push = "image_push")
-load("//rules/private:push_index.bzl", _image_index_probe = "image_index_probe", _image_index_push = "image_index_push")
 
 image = _image
 image_rule = _image_rule
@@ -30,6 +29,4 @@ ImageInfo = _ImageInfo
 LayerInfo = _LayerInfo
 image_index = _image_index
 image_index_rule = _image_index_rule
-image_index_push = _image_index_push
-image_index_probe = _image_index_probe
 ImageIndexInfo = _ImageIndexInfo

@@ -92,3 +92,11 @@ expect_eq "index digest with umask 077, another output base and checkout path" \
   "$(cat "$IX/b/some/deeper/checkout/e2e/workspaces/real_inputs/bazel-bin/index/multi.digest")" "$multi"
 bazel --output_base="$IX/b/ob" shutdown >/dev/null 2>&1 || true
 echo "index digest $multi (linux/amd64 $amd, linux/arm64 $arm)"
+
+# The example of docs/image_index.md, from rules_strata's own examples.
+bz "$OB" build @rules_strata//examples/multiarch:multiarch >"$IX/example.log" 2>&1 ||
+  { cat "$IX/example.log" >&2; die "examples/multiarch (docs/image_index.md) does not build"; }
+ex=bazel-bin/external/rules_strata/examples/multiarch/multiarch.index.json
+[ -f "$ex" ] || die "examples/multiarch built no $ex"
+expect_eq "examples/multiarch's children" "$(jq -r '.manifests[] | .platform.os + "/" + .platform.architecture' "$ex" | tr '\n' ' ')" \
+  "linux/amd64 linux/arm64 "

@@ -26,6 +26,7 @@ def _index_platform_impl(ctx):
 
 index_platform = rule(
     implementation = _index_platform_impl,
+    attrs = {},
     build_setting = config.string(flag = False),
 )
 
