@@ -82,6 +82,58 @@ bz "$OB" run "$P:explicit_docker.push" -- --repository "$R/docker" --tag v1 >"$I
   { cat "$IX/push-docker.log" >&2; die "docker-registry refused the Docker manifest list"; }
 expect_eq "docker-registry serves the manifest list" "$(crane manifest --insecure "$R/docker:v1" | jq -r .mediaType)" \
   "application/vnd.docker.distribution.manifest.list.v2+json"
+# image_pull(platforms = ...) of a pushed multi-arch base: inside an index
+# each child builds on the base's child of its platform; outside, the first.
+bz "$OB" run "$P:bases.push" -- --repository "$R/bases" >"$IX/push-bases.log" 2>&1 ||
+  { cat "$IX/push-bases.log" >&2; die "pushing the bases index failed"; }
+bases=$(cat bazel-bin/index/bases.digest)
+cp WORKSPACE "$IX/WORKSPACE.orig"
+cat >>WORKSPACE <<PULLS
+
+load("@rules_strata//rules:defs.bzl", "image_pull")
+
+image_pull(name = "index_base", digest = "$bases", image = "$R/bases", platforms = ["linux/amd64", "linux/arm64"])
+
+image_pull(name = "index_base_s390x", digest = "$bases", image = "$R/bases", platforms = ["linux/amd64", "linux/s390x"])
+PULLS
+mkdir -p index_on_base
+cat >index_on_base/BUILD.bazel <<'BUILD'
+load("@rules_strata//rules:defs.bzl", "image", "image_index")
+
+image(name = "app", base = "@index_base", cmd = ["/srv/hello.txt"])
+
+image_index(
+    name = "multi",
+    image = ":app",
+    platforms = ["@rules_strata//platforms:linux_amd64", "@rules_strata//platforms:linux_arm64"],
+)
+
+image(name = "outside", base = "@index_base")
+BUILD
+bz "$OB" build //index_on_base:multi //index_on_base:outside >"$IX/on-base.log" 2>&1 ||
+  { cat "$IX/on-base.log" >&2; die "an index on a pulled multi-arch base does not build"; }
+for i in 0 1; do
+  child=$(jq -r ".manifests[$i].digest" bazel-bin/index_on_base/multi.index.json)
+  arch=$(jq -r ".manifests[$i].platform.architecture" bazel-bin/index_on_base/multi.index.json)
+  cfg=$(find "$OB/execroot/real_inputs/bazel-out" -path '*index_on_base/app.manifest.json' -exec sh -c 'echo "sha256:$(sha256sum "$1" | cut -d" " -f1) $1"' _ {} \; |
+    grep "^$child " | cut -d' ' -f2 | sed 's/manifest.json$/config.json/')
+  [ -n "$cfg" ] || die "no built manifest of //index_on_base:app has digest $child"
+  expect_eq "the $arch child of //index_on_base:multi is built on the base's $arch child" "$(jq -r '.config.Labels["built.for"]' "$cfg")" "$arch"
+done
+expect_eq "outside an index, @index_base is the first platform listed" \
+  "$(jq -r '.architecture + " " + .config.Labels["built.for"]' bazel-bin/index_on_base/outside.config.json)" "amd64 amd64"
+bz "$OB" run //index_on_base:multi.push -- --repository "$R/onbase" >"$IX/push-onbase.log" 2>&1 ||
+  { cat "$IX/push-onbase.log" >&2; die "pushing an index on a shallow pulled base failed"; }
+expect_eq "crane: linux/arm64 of the pushed index on the pulled base" \
+  "$(crane digest --insecure --platform linux/arm64 "$R/onbase@$(cat bazel-bin/index_on_base/multi.digest)")" \
+  "$(jq -r '.manifests[1].digest' bazel-bin/index_on_base/multi.index.json)"
+if bz "$OB" build @index_base_s390x//:all >"$IX/s390x.log" 2>&1; then
+  die "image_pull of a platform the index lacks succeeded"
+fi
+contains "image_pull refuses a platform the index lacks, naming the ones it has" "$IX/s390x.log" \
+  "the index has no manifest for linux/s390x (it has: linux/amd64, linux/arm64)"
+cp "$IX/WORKSPACE.orig" WORKSPACE
+rm -rf index_on_base
 stop_registry "$IX/registry"
 
 # Another checkout path and output base, umask 077: the same index.
