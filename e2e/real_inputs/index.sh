@@ -136,6 +136,34 @@ cp "$IX/WORKSPACE.orig" WORKSPACE
 rm -rf index_on_base
 stop_registry "$IX/registry"
 
+# .inspect: digest, children, their layers; .load: the child for this
+# machine or --platform, into a real podman with its own store.
+bz "$OB" run "$P:multi.inspect" >"$IX/inspect.txt" 2>"$IX/inspect.err" || { cat "$IX/inspect.err" >&2; die ".inspect of the index failed"; }
+contains ".inspect prints the index digest" "$IX/inspect.txt" "index digest: $multi"
+contains ".inspect lists the arm64 child" "$IX/inspect.txt" "linux/arm64      $arm"
+contains ".inspect describes each child's layers" "$IX/inspect.txt" "image digest: $arm"
+PODMAN_STORE=$(mktemp -d /tmp/strata-podman.XXXXXX)
+PODMAN=(--storage-driver=vfs --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/run")
+arm_cfg=$(jq -r .config.digest "$IX/arm64.json")
+amd_cfg=$(jq -r .config.digest "$IX/copy/blobs/sha256/${amd#sha256:}")
+STRATA_LOAD_ENGINE=podman bz "$OB" run "$P:multi.load" -- --platform linux/arm64 "${PODMAN[@]}" >"$IX/load-arm.txt" 2>&1 ||
+  { cat "$IX/load-arm.txt" >&2; die ".load --platform linux/arm64 failed"; }
+contains ".load says which child it loads" "$IX/load-arm.txt" "loading the linux/arm64 image of $P:multi into podman"
+podman "${PODMAN[@]}" images --no-trunc --format '{{.ID}}' >"$IX/podman-ids.txt"
+contains ".load --platform linux/arm64: podman has the arm64 child (image ID = its config digest)" "$IX/podman-ids.txt" "$arm_cfg"
+expect_eq "podman inspect: architecture of the loaded child" "$(podman "${PODMAN[@]}" inspect --format '{{.Architecture}}' "$arm_cfg")" arm64
+if [ "$(uname -m)" = x86_64 ]; then
+  STRATA_LOAD_ENGINE=podman bz "$OB" run "$P:multi.load" -- "${PODMAN[@]}" >"$IX/load-host.txt" 2>&1 ||
+    { cat "$IX/load-host.txt" >&2; die ".load for the host failed"; }
+  podman "${PODMAN[@]}" images --no-trunc --format '{{.ID}}' >"$IX/podman-ids.txt"
+  contains ".load without --platform loads the host's (amd64) child" "$IX/podman-ids.txt" "$amd_cfg"
+fi
+if STRATA_LOAD_ENGINE=podman bz "$OB" run "$P:multi.load" -- --platform linux/s390x >"$IX/load-s390x.txt" 2>&1; then
+  die ".load --platform linux/s390x succeeded"
+fi
+contains ".load of a platform the index lacks names the ones it has" "$IX/load-s390x.txt" "the index has no image for linux/s390x (it has: linux/amd64 linux/arm64)"
+rm -rf "$PODMAN_STORE"
+
 # Another checkout path and output base, umask 077: the same index.
 (umask 077 && copy_workspace "$IX/b/some/deeper/checkout")
 (cd "$IX/b/some/deeper/checkout/e2e/workspaces/real_inputs" && umask 077 &&

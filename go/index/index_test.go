@@ -175,3 +175,33 @@ func validateLayers(img v1.Image) error {
 	}
 	return nil
 }
+
+func TestDescribe(t *testing.T) {
+	_, amd := child(t, "//:amd", "linux", "amd64", "")
+	_, arm := child(t, "//:arm", "linux", "arm64", "v8")
+	r, err := Build([]Child{amd, arm}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []Described
+	for _, c := range []Child{amd, arm} {
+		m, _ := v1.ParseManifest(bytes.NewReader(c.Manifest))
+		cf, _ := v1.ParseConfigFile(bytes.NewReader(c.Config))
+		ds = append(ds, Described{m, cf})
+	}
+	var b strings.Builder
+	Describe(&b, &r.Parsed, r.Digest.String(), ds)
+	out := b.String()
+	armDigest := r.Parsed.Manifests[1].Digest.String()
+	for _, want := range []string{
+		"index digest: " + r.Digest.String(),
+		"media type:   application/vnd.oci.image.index.v1+json",
+		"linux/arm64/v8   " + armDigest,
+		"image digest: " + armDigest,
+		"platform:     linux/arm64/v8",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe lacks %q:\n%s", want, out)
+		}
+	}
+}

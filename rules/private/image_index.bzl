@@ -28,8 +28,9 @@ def _image_index_impl(ctx):
     children = _children(ctx)
     index = ctx.actions.declare_file(name + ".index.json")
     digest = ctx.actions.declare_file(name + ".digest")
+    platforms = ctx.actions.declare_file(name + ".platforms.txt")
     args = ctx.actions.args()
-    args.add_all(["index", "--target", label_str(ctx.label), "--out", index, "--digest", digest])
+    args.add_all(["index", "--target", label_str(ctx.label), "--out", index, "--digest", digest, "--platforms-out", platforms])
     if ctx.attr.docker_manifest_list:
         args.add("--docker")
     inputs = []
@@ -43,7 +44,7 @@ def _image_index_impl(ctx):
         arguments = [args],
         # Manifests and configs only: an index never reads a layer blob.
         inputs = inputs,
-        outputs = [index, digest],
+        outputs = [index, digest, platforms],
         mnemonic = "StrataIndex",
         progress_message = "Writing image index %s" % label_str(ctx.label),
     )
@@ -71,7 +72,7 @@ def _image_index_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([digest, index])),
-        ImageIndexInfo(index = index, digest = digest, images = [img for _, img in children], image_labels = [label for label, _ in children]),
+        ImageIndexInfo(index = index, digest = digest, platforms = platforms, images = [img for _, img in children], image_labels = [label for label, _ in children]),
         OutputGroupInfo(oci_layout = depset([layout])),
     ]
 

@@ -1,6 +1,7 @@
-"""The `image_index` macro: the index plus its `.push` and `.probe` targets."""
+"""The `image_index` macro: the index plus its `.push`, `.probe`, `.inspect` and `.load` targets."""
 
 load(":image_index.bzl", "image_index_rule")
+load(":index_helpers.bzl", "image_index_inspect", "image_index_load")
 load(":push_index.bzl", "image_index_probe", "image_index_push")
 
 _COMMON_ATTRS = [
@@ -20,7 +21,7 @@ def image_index(
         visibility = None,
         tags = None,
         **kwargs):
-    """An `image_index_rule` named `name`, plus `name.push` and `name.probe`.
+    """An `image_index_rule` named `name`, plus `name.push`, `name.probe`, `name.inspect` and `name.load`.
 
     Args:
       name: target name; outputs are `name.digest`, `name.index.json`.
@@ -48,3 +49,5 @@ def image_index(
             stamp = stamp,
             **common
         )
+    image_index_inspect(name = name + ".inspect", index = ":" + name, **common)
+    image_index_load(name = name + ".load", index = ":" + name, **common)

@@ -12,6 +12,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/image/describe.go"),
     Label("//:go/image/image.go"),
     Label("//:go/image/spec.go"),
+    Label("//:go/index/describe.go"),
     Label("//:go/index/doc.go"),
     Label("//:go/index/index.go"),
     Label("//:go/index/v1index.go"),

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/blobimage"
@@ -23,6 +25,7 @@ func runIndex(args []string) error {
 	docker := fs.Bool("docker", false, "write a Docker manifest list instead of an OCI image index")
 	out := fs.String("out", "", "output: index JSON")
 	digest := fs.String("digest", "", "output: index digest (sha256:<hex>)")
+	platformsOut := fs.String("platforms-out", "", "output: each child's os/arch[/variant], one per line (for image_index_load)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,6 +56,15 @@ func runIndex(args []string) error {
 	}
 	if err := os.WriteFile(*out, res.Index, 0o644); err != nil {
 		return err
+	}
+	if *platformsOut != "" {
+		var b strings.Builder
+		for _, d := range res.Parsed.Manifests {
+			b.WriteString(index.PlatformString(*d.Platform) + "\n")
+		}
+		if err := os.WriteFile(*platformsOut, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
 	}
 	return os.WriteFile(*digest, []byte(res.Digest.String()), 0o644)
 }
@@ -147,4 +159,65 @@ func (f *orderedFlag) Set(v string) error {
 func init() {
 	commands["index"] = command{"write a multi-arch image index from child manifests and configs", runIndex}
 	commands["index-layout"] = command{"write an image index and all its children as one OCI layout", runIndexLayout}
+	commands["describe-index"] = command{"print an image index digest, its children and their layers", runDescribeIndex}
+}
+
+// runDescribeIndex prints an index and its children (the image_index_inspect
+// action): manifests and configs only.
+func runDescribeIndex(args []string) error {
+	fs := newFlags("describe-index")
+	idxPath := fs.String("index", "", "index JSON")
+	digest := fs.String("digest", "", "index digest file")
+	out := fs.String("out", "", "write here instead of stdout")
+	var manifests, configs repeated
+	fs.Var(&manifests, "manifest", "child manifest JSON (repeat, in index order)")
+	fs.Var(&configs, "config", "child config JSON (repeat; pairs with --manifest)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "digest"); err != nil {
+		return err
+	}
+	if len(configs) != len(manifests) {
+		return fmt.Errorf("%d manifests, %d configs", len(manifests), len(configs))
+	}
+	raw, err := os.ReadFile(*idxPath)
+	if err != nil {
+		return err
+	}
+	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	d, err := os.ReadFile(*digest)
+	if err != nil {
+		return err
+	}
+	var children []index.Described
+	for i := range manifests {
+		mb, err := os.ReadFile(manifests[i])
+		if err != nil {
+			return err
+		}
+		cb, err := os.ReadFile(configs[i])
+		if err != nil {
+			return err
+		}
+		m, err := v1.ParseManifest(bytes.NewReader(mb))
+		if err != nil {
+			return err
+		}
+		c, err := v1.ParseConfigFile(bytes.NewReader(cb))
+		if err != nil {
+			return err
+		}
+		children = append(children, index.Described{Manifest: m, Config: c})
+	}
+	var b bytes.Buffer
+	index.Describe(&b, idx, string(d), children)
+	if *out == "" {
+		_, err := os.Stdout.Write(b.Bytes())
+		return err
+	}
+	return os.WriteFile(*out, b.Bytes(), 0o644)
 }
