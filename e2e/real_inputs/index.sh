@@ -95,6 +95,8 @@ load("@rules_strata//rules:defs.bzl", "image_pull")
 image_pull(name = "index_base", digest = "$bases", image = "$R/bases", platforms = ["linux/amd64", "linux/arm64"])
 
 image_pull(name = "index_base_s390x", digest = "$bases", image = "$R/bases", platforms = ["linux/amd64", "linux/s390x"])
+
+image_pull(name = "index_base_amd64", digest = "$bases", image = "$R/bases", platforms = ["linux/amd64"])
 PULLS
 mkdir -p index_on_base
 cat >index_on_base/BUILD.bazel <<'BUILD'
@@ -109,6 +111,14 @@ image_index(
 )
 
 image(name = "outside", base = "@index_base")
+
+image(name = "on_amd64_only", base = "@index_base_amd64")
+
+image_index(
+    name = "wants_arm64",
+    image = ":on_amd64_only",
+    platforms = ["@rules_strata//platforms:linux_amd64", "@rules_strata//platforms:linux_arm64"],
+)
 BUILD
 bz "$OB" build //index_on_base:multi //index_on_base:outside >"$IX/on-base.log" 2>&1 ||
   { cat "$IX/on-base.log" >&2; die "an index on a pulled multi-arch base does not build"; }
@@ -132,6 +142,11 @@ if bz "$OB" build @index_base_s390x//:all >"$IX/s390x.log" 2>&1; then
 fi
 contains "image_pull refuses a platform the index lacks, naming the ones it has" "$IX/s390x.log" \
   "the index has no manifest for linux/s390x (it has: linux/amd64, linux/arm64)"
+if bz "$OB" build //index_on_base:wants_arm64 >"$IX/wants-arm64.log" 2>&1; then
+  die "an index asked a pull for a platform it does not list, and built"
+fi
+contains "an index platform the pull does not list is an error naming the pull's platforms" "$IX/wants-arm64.log" \
+  'image_pull(name = "index_base_amd64") has only linux/amd64; an image_index asked it for another platform'
 cp "$IX/WORKSPACE.orig" WORKSPACE
 rm -rf index_on_base
 stop_registry "$IX/registry"
