@@ -41,6 +41,8 @@ pass "docker-registry accepts the index and both children"
 skopeo inspect --tls-verify=false --raw "docker://$R/multi:v1" >"$IX/raw.json" || die "skopeo inspect --raw failed"
 cmp -s "$IX/raw.json" bazel-bin/index/multi.index.json || die "skopeo inspect --raw docker://$R/multi:v1 is not multi.index.json"
 pass "skopeo inspect --raw returns the built index byte for byte"
+crane validate --insecure --remote "$R/multi:v1" >"$IX/validate.log" 2>&1 || { cat "$IX/validate.log" >&2; die "crane validate --remote rejects the pushed index"; }
+pass "crane validate --remote accepts the pushed index (every child's blobs verified)"
 expect_eq "crane digest --platform linux/arm64 is the arm64 child" "$(crane digest --insecure --platform linux/arm64 "$R/multi:v1")" "$arm"
 crane manifest --insecure --platform linux/arm64 "$R/multi:v1" >"$IX/arm64.json" || die "crane manifest --platform failed"
 expect_eq "crane manifest --platform linux/arm64 returns the arm64 child's manifest" "sha256:$(sha256sum "$IX/arm64.json" | cut -d' ' -f1)" "$arm"

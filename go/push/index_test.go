@@ -187,3 +187,21 @@ func TestProbeIndex(t *testing.T) {
 		t.Errorf("after push: %+v", res[0])
 	}
 }
+
+func TestPushIndexDryRunWritesNothing(t *testing.T) {
+	var c counter
+	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	defer srv.Close()
+	idx := buildIndex(t, platformChild(t, "amd64"), platformChild(t, "arm64"))
+	targets := []push.Target{{Repository: repo(t, srv, "app"), Tags: []string{"v1"}}}
+	res, err := push.PushIndex(context.Background(), idx, targets, false, push.Options{Retry: fastRetry, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.count("POST", "") + c.count("PATCH", "") + c.count("PUT", ""); n != 0 {
+		t.Errorf("dry run wrote %d times: %q", n, c.reqs)
+	}
+	if len(res[0].WouldWrite) != 6 || fmt.Sprint(res[0].TagsMoved) != "[v1]" {
+		t.Errorf("dry run: would write %d blobs, tags %q; want 6 (2 configs, 4 layers) and [v1]", len(res[0].WouldWrite), res[0].TagsMoved)
+	}
+}
