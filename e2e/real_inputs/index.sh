@@ -181,11 +181,11 @@ fi
 contains ".load of a platform the index lacks names the ones it has" "$IX/load-s390x.txt" "the index has no image for linux/s390x (it has: linux/amd64 linux/arm64)"
 rm -rf "$PODMAN_STORE"
 
-# Another checkout path and output base, umask 077: the same index.
+# Another checkout path and output base, umask 077, TZ and LANG: the same index.
 (umask 077 && copy_workspace "$IX/b/some/deeper/checkout")
 (cd "$IX/b/some/deeper/checkout/e2e/workspaces/real_inputs" && umask 077 &&
-  bz "$IX/b/ob" build "$P:multi" >"$IX/b.log" 2>&1) || { cat "$IX/b.log" >&2; die "build B of the index failed"; }
-expect_eq "index digest with umask 077, another output base and checkout path" \
+  TZ=Pacific/Kiritimati LANG=de_DE.UTF-8 bz "$IX/b/ob" build "$P:multi" >"$IX/b.log" 2>&1) || { cat "$IX/b.log" >&2; die "build B of the index failed"; }
+expect_eq "index digest with umask 077, TZ, LANG, another output base and checkout path" \
   "$(cat "$IX/b/some/deeper/checkout/e2e/workspaces/real_inputs/bazel-bin/index/multi.digest")" "$multi"
 bazel --output_base="$IX/b/ob" shutdown >/dev/null 2>&1 || true
 echo "index digest $multi (linux/amd64 $amd, linux/arm64 $arm)"
