@@ -67,3 +67,8 @@ expect_error //tars:file_under_symlink "//tars:file_under_symlink" '"app/current
 expect_error //tars:negative_uid "//tars:negative_uid" "uid: uid -1 is outside 0..2147483647" "fix:"
 expect_error //tars:owner_out_of_range "//tars:owner_out_of_range" '"/a.txt"' "gid 4294967295 is outside 0..2147483647" "fix:"
 expect_error //tars:negative_mtime "//tars:negative_mtime" "mtime: -1 is outside 0..8589934591" "fix:"
+
+# index: a platform whose constraints have no OCI os/architecture; two
+# children with the same platform.
+expect_error //index:unmapped_platform "//index:linux_mips64" "do not map to an OCI os/architecture" "@platforms//cpu" "fix:"
+expect_error //index:duplicate_platform "//index:duplicate_platform" "//index:amd64_b" "linux/amd64" "//index:amd64_a" "fix:"

@@ -5,6 +5,9 @@ from rules/private/ is an implementation detail and may change without notice.
 """
 
 load("//rules/private:image.bzl", _image_rule = "image_rule")
+load("//rules/private:image_index.bzl", _image_index_rule = "image_index_rule")
+load("//rules/private:image_index_info.bzl", _ImageIndexInfo = "ImageIndexInfo")
+load("//rules/private:image_index_macro.bzl", _image_index = "image_index")
 load("//rules/private:image_info.bzl", _ImageInfo = "ImageInfo")
 load("//rules/private:image_macro.bzl", _image = "image")
 load("//rules/private:image_pull.bzl", _image_pull = "image_pull")
@@ -26,3 +29,6 @@ image_pull = _image_pull
 image_test = _image_test
 ImageInfo = _ImageInfo
 LayerInfo = _LayerInfo
+image_index = _image_index
+image_index_rule = _image_index_rule
+ImageIndexInfo = _ImageIndexInfo

@@ -32,6 +32,7 @@ def _strata_impl(module_ctx):
                     digest = p.digest,
                     tag = p.tag,
                     platform = p.platform,
+                    platforms = p.platforms,
                     download_layers = p.download_layers,
                     timeout = p.timeout,
                     dev = module_ctx.is_dev_dependency(p),
@@ -50,6 +51,7 @@ def _strata_impl(module_ctx):
             digest = p.digest,
             tag = p.tag,
             platform = p.platform,
+            platforms = p.platforms,
             download_layers = p.download_layers,
             timeout = p.timeout,
         )

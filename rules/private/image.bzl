@@ -5,6 +5,7 @@ load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC")
+load(":target_platform.bzl", "TargetPlatformInfo")
 
 def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
     """Runs a strata writer (oci-layout, tarball) over an image's blobs.
@@ -53,9 +54,12 @@ def _image_impl(ctx):
     # Layer actions never see the status.
     templated = ctx.attr.created_from or [v for v in ctx.attr.labels.values() + ctx.attr.annotations.values() if "{" in v]
     status = [ctx.info_file, ctx.version_file] if templated and stamping(ctx) else []
+
+    # Inside image_index(platforms = ...): the platform's, unless set here.
+    platform = ctx.attr._target_platform[TargetPlatformInfo]
     spec = {
         "annotations": ctx.attr.annotations,
-        "architecture": ctx.attr.architecture,
+        "architecture": ctx.attr.architecture or platform.architecture,
         "base_config": base.config.path if base else "",
         "base_manifest": base.manifest.path if base else "",
         "cmd": ctx.attr.cmd or None,
@@ -67,11 +71,11 @@ def _image_impl(ctx):
         "labels": ctx.attr.labels,
         "layer_targets": [label_str(layer.label) for layer in layers],
         "layers": [layer.descriptor.path for layer in layers],
-        "os": ctx.attr.os,
+        "os": ctx.attr.os or platform.os,
         "status": [f.path for f in status],
         "target": label_str(ctx.label),
         "user": ctx.attr.user,
-        "variant": ctx.attr.variant,
+        "variant": ctx.attr.variant or ("" if ctx.attr.architecture else platform.variant),
         "volumes": ctx.attr.volumes,
         "workdir": ctx.attr.workdir,
     }
@@ -123,6 +127,7 @@ ATTRS = {
     "workdir": attr.string(doc = "Working directory."),
     "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
     "_strata": STRATA_EXEC,
+    "_target_platform": attr.label(default = Label("//rules/private:target_platform"), providers = [TargetPlatformInfo]),
 }
 
 image_rule = rule(

@@ -1,5 +1,6 @@
 """image_pull: a base image from a registry, pinned by digest."""
 
+load(":image_pull_platforms.bzl", "pull_platforms")
 load(":strata_tool.bzl", "host_platform", "strata_platform_repo")
 
 _DOC = """Fetches a base image from a registry, pinned by digest, as `@NAME` (an
@@ -25,6 +26,9 @@ def _image_pull_impl(rctx):
 
     # A repository rule needs a concrete file: the binary of this machine.
     strata = rctx.path(Label("@%s//:strata" % strata_platform_repo("strata_tool", host_platform(rctx))))
+    if rctx.attr.platforms:
+        pull_platforms(rctx, name, strata)
+        return
     cmd = [
         strata,
         "pull",
@@ -82,6 +86,7 @@ PULL_ATTRS = {
     "download_layers": attr.bool(doc = "Also download and verify every layer blob (for `tarball`/`oci_layout` outputs of images built on it).", default = False),
     "image": attr.string(doc = "Repository, e.g. `registry.example.com/team/base` (no tag, no digest).", mandatory = True),
     "platform": attr.string(doc = "`os/arch[/variant]` to pick from a multi-platform index.", default = "linux/amd64"),
+    "platforms": attr.string_list(doc = "For a base of an `image_index`: `os/arch[/variant]` of each child to pull from the multi-platform index `digest` pins (`platform` is then unused). An `image` on `@NAME` inside an `image_index` gets the child of the platform it is built for; outside an index, the first listed. A platform the index lacks fails the fetch, naming the ones it has."),
     "tag": attr.string(doc = "The tag the digest was taken from: documentation only, and the tag resolved when `digest` is missing."),
     "timeout": attr.int(doc = "Seconds the fetch may take.", default = 600),
 }

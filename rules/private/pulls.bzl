@@ -5,7 +5,7 @@ Pure functions over plain values, so rules/tests can check them on any Bazel
 """
 
 def _same_pull(a, b):
-    return (a.image, a.digest, a.platform, a.download_layers) == (b.image, b.digest, b.platform, b.download_layers)
+    return (a.image, a.digest, a.platform, getattr(a, "platforms", []), a.download_layers) == (b.image, b.digest, b.platform, getattr(b, "platforms", []), b.download_layers)
 
 def merge_pulls(modules):
     """Merges the `pull` tags of all modules into one repository per name.

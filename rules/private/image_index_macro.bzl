@@ -1,0 +1,53 @@
+"""The `image_index` macro: the index plus its `.push`, `.probe`, `.inspect` and `.load` targets."""
+
+load(":image_index.bzl", "image_index_rule")
+load(":index_helpers.bzl", "image_index_inspect", "image_index_load")
+load(":push_index.bzl", "image_index_probe", "image_index_push")
+
+_COMMON_ATTRS = [
+    "compatible_with",
+    "features",
+    "restricted_to",
+    "target_compatible_with",
+    "testonly",
+]
+
+def image_index(
+        name,
+        push_repositories = [],
+        push_tags = [],
+        push_platform_tags = False,
+        stamp = -1,
+        visibility = None,
+        tags = None,
+        **kwargs):
+    """An `image_index_rule` named `name`, plus `name.push`, `name.probe`, `name.inspect` and `name.load`.
+
+    Args:
+      name: target name; outputs are `name.digest`, `name.index.json`.
+      push_repositories: repositories `bazel run :name.push` pushes to (and `name.probe` checks).
+      push_tags: tags (or `{VAR}` templates) `name.push` sets on the index.
+      push_platform_tags: also tag each child `{tag}-{arch}` (`{tag}-{arch}{variant}` when it has a variant), for clients that do not read indexes yet.
+      stamp: for tag templates: 1, 0, or -1 to follow `--stamp`.
+      visibility: of all the targets.
+      tags: Bazel tags of the index target; the helpers get them too, plus `manual`.
+      **kwargs: the attributes of `image_index_rule`; `testonly`, `features`,
+        `target_compatible_with`, `compatible_with` and `restricted_to` also
+        go to the helpers.
+    """
+    image_index_rule(name = name, visibility = visibility, tags = tags, **kwargs)
+    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
+    common["visibility"] = visibility
+    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
+    for rule, suffix in [(image_index_push, ".push"), (image_index_probe, ".probe")]:
+        rule(
+            name = name + suffix,
+            index = ":" + name,
+            repositories = push_repositories,
+            remote_tags = push_tags,
+            platform_tags = push_platform_tags,
+            stamp = stamp,
+            **common
+        )
+    image_index_inspect(name = name + ".inspect", index = ":" + name, **common)
+    image_index_load(name = name + ".load", index = ":" + name, **common)

@@ -1,0 +1,119 @@
+"""image_index_push / image_index_probe: `bazel run` targets for an image index."""
+
+load(":image_index_info.bzl", "ImageIndexInfo")
+load(":label.bzl", "label_for_bazel", "label_str")
+load(":stamp.bzl", "stamping")
+load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
+
+def _impl(ctx, command):
+    idx = ctx.attr.index[ImageIndexInfo]
+    templates = [t for t in ctx.attr.remote_tags if "{" in t]
+    plain_tags = [t for t in ctx.attr.remote_tags if "{" not in t]
+
+    # One small local file with the index and, per child, what `strata push`
+    # needs (as image_push's push spec): never a blob, see push.bzl.
+    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
+    sargs = ctx.actions.args()
+    sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest, "--out", spec])
+    inputs = [idx.index, idx.digest]
+    for img in idx.images:
+        sargs.add_all(["--manifest", img.manifest, "--config", img.config, "--digest", img.digest])
+        inputs.extend([img.manifest, img.config, img.digest])
+        for layer in img.layers:
+            sargs.add("--descriptor", layer.descriptor)
+            sargs.add("--blob", layer.blob.path if layer.blob else "")
+            sargs.add("--layer-target", label_for_bazel(layer.label))
+            inputs.append(layer.descriptor)
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [sargs],
+        inputs = inputs,
+        outputs = [spec],
+        mnemonic = "StrataPushSpec",
+        progress_message = "Writing push spec of %s" % label_str(ctx.label),
+        execution_requirements = {"no-remote": "1"},
+    )
+    runfiles = [spec]
+
+    args = ctx.actions.args()
+    args.add_all([command, "--target", label_str(ctx.label), "--spec", spec.short_path])
+    args.add_all(ctx.attr.repositories, before_each = "--default-repository")
+    args.add_all(plain_tags, before_each = "--tag")
+    if ctx.attr.platform_tags:
+        args.add("--platform-tags")
+    if templates:
+        tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
+        targs = ctx.actions.args()
+        targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
+        targs.add_all(templates, before_each = "--template")
+        status = [ctx.info_file, ctx.version_file] if stamping(ctx) else []
+        targs.add_all(status, before_each = "--status")
+        ctx.actions.run(
+            executable = ctx.executable._strata,
+            arguments = [targs],
+            inputs = status,
+            outputs = [tags_file],
+            mnemonic = "StrataTags",
+            progress_message = "Expanding tags of %s" % label_str(ctx.label),
+            execution_requirements = {"no-remote": "1"},
+        )
+        runfiles.append(tags_file)
+        args.add("--tags-file", tags_file.short_path)
+
+    cmd = ctx.actions.declare_file(ctx.label.name + ".args")
+    args.set_param_file_format("multiline")
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._launcher,
+        output = script,
+        substitutions = {
+            "%{strata}": ctx.executable._strata_run.short_path,
+            "%{workspace}": ctx.workspace_name,
+            "%{args_file}": cmd.short_path,
+        },
+        is_executable = True,
+    )
+    ctx.actions.write(cmd, args)
+    return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = runfiles + [cmd, ctx.executable._strata_run]))]
+
+def _push_impl(ctx):
+    return _impl(ctx, "push-index")
+
+def _probe_impl(ctx):
+    return _impl(ctx, "probe-index")
+
+_ATTRS = {
+    "index": attr.label(doc = "The `image_index` to push.", mandatory = True, providers = [ImageIndexInfo]),
+    "platform_tags": attr.bool(doc = "Also point `{tag}-{arch}` (`{tag}-{arch}{variant}` with a variant, e.g. `1.2-armv7`) at each child, for clients that do not read indexes yet."),
+    "remote_tags": attr.string_list(doc = "Tags to set on the index in every repository; `{VAR}` templates as in image_push. Children get no tags (unless `platform_tags`)."),
+    "repositories": attr.string_list(doc = "Repositories to push to."),
+    "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not; -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+    "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
+    "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
+    "_strata": STRATA_EXEC,
+    "_strata_run": STRATA_RUN,
+}
+
+image_index_push = rule(
+    implementation = _push_impl,
+    doc = """`bazel run` target that pushes an image index: every child's blobs and manifest first, the index last.
+
+Tags go on the index only (plus `{tag}-{arch}` per child with
+`platform_tags`). A repository that already holds the index costs one
+request (plus one per tag). Arguments after `--` as for image_push:
+`--repository R`, `--tag T`, `--dry-run`, `--refs-out FILE`, `--attempts N`,
+`--timeout D`, `--jobs N`.
+""",
+    attrs = _ATTRS,
+    executable = True,
+)
+
+image_index_probe = rule(
+    implementation = _probe_impl,
+    doc = """`bazel run` target that tells whether every repository already holds the image index and its tags.
+
+Exit code 0: everything is pushed; 3: something is missing; 1: an error.
+""",
+    attrs = _ATTRS,
+    executable = True,
+)
