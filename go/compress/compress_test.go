@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"os"
 	"math/rand"
+	"os"
 	"testing"
 
 	"github.com/strata-build/rules_strata/go/compress"
