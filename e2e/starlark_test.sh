@@ -10,5 +10,5 @@ source "$(dirname "$0")/lib.sh"
 
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"
-bz "$SCRATCH/ob" test //rules/tests:all //examples/hello:image_test --test_output=errors > "$SCRATCH/test.log" 2>&1 || { cat "$SCRATCH/test.log" >&2; die "Starlark unit tests failed"; }
-contains "every test passed" "$SCRATCH/test.log" "Executed 6 out of 6 tests: 6 tests pass"
+bz "$SCRATCH/ob" test //rules/tests:all //examples/hello:image_test //examples/multiarch:multiarch_test --test_output=errors > "$SCRATCH/test.log" 2>&1 || { cat "$SCRATCH/test.log" >&2; die "Starlark unit tests failed"; }
+contains "every test passed" "$SCRATCH/test.log" "Executed 7 out of 7 tests: 7 tests pass"

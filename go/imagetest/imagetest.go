@@ -64,9 +64,12 @@ func ReadSpec(p string) (Spec, error) {
 
 // Result is every finding of one run, grouped for printing.
 type Result struct {
-	Files   []string
-	Config  []string
-	Budgets []string
+	// Platform is the image's os/architecture[/variant], so the reports of
+	// an index's children say which child they are about.
+	Platform string
+	Files    []string
+	Config   []string
+	Budgets  []string
 }
 
 // Failed reports whether anything did not match.
@@ -74,6 +77,9 @@ func (r Result) Failed() bool { return len(r.Files)+len(r.Config)+len(r.Budgets)
 
 // Write prints the findings as a readable report.
 func (r Result) Write(w io.Writer, target string) {
+	if r.Platform != "" {
+		target += " (" + r.Platform + ")"
+	}
 	if !r.Failed() {
 		fmt.Fprintf(w, "%s: every expectation holds\n", target)
 		return
@@ -109,6 +115,12 @@ func Check(spec Spec, img v1.Image) (Result, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return r, fmt.Errorf("reading the image config: %w", err)
+	}
+	if cfg.OS != "" || cfg.Architecture != "" {
+		r.Platform = cfg.OS + "/" + cfg.Architecture
+		if cfg.Variant != "" {
+			r.Platform += "/" + cfg.Variant
+		}
 	}
 	r.Config = checkConfig(spec.Config, cfg.Config)
 	layers, err := img.Layers()
