@@ -87,7 +87,7 @@ PULL_ATTRS = {
     "image": attr.string(doc = "Repository, e.g. `registry.example.com/team/base` (no tag, no digest).", mandatory = True),
     "platform": attr.string(doc = "`os/arch[/variant]` to pick from a multi-platform index.", default = "linux/amd64"),
     "platforms": attr.string_list(doc = "For a base of an `image_index`: `os/arch[/variant]` of each child to pull from the multi-platform index `digest` pins (`platform` is then unused). An `image` on `@NAME` inside an `image_index` gets the child of the platform it is built for; outside an index, the first listed. A platform the index lacks fails the fetch, naming the ones it has."),
-    "tag": attr.string(doc = "The tag the digest was taken from: documentation only, and the tag resolved when `digest` is missing."),
+    "tag": attr.string(doc = "The tag the digest was taken from. The fetch never uses it when `digest` is set; `bazel run @rules_strata//rules:pin` resolves it to re-pin `digest` ([pin](pin.md)), and a pull without `digest` fails printing what it resolves to now."),
     "timeout": attr.int(doc = "Seconds the fetch may take.", default = 600),
 }
 
