@@ -3,7 +3,8 @@
 # //examples/hello:image with Bazel, print its digest and layers, and push it
 # with `bazel run`. Then build //examples/on_base:image on a base pulled from
 # that registry by digest, and push it too (its base layer is mounted, not
-# uploaded).
+# uploaded). Last, the multi-arch index of //examples/multiarch (one image
+# built for linux/amd64 and linux/arm64) is pushed, children first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -24,11 +25,15 @@ bazel run //examples/hello:image.push -- --repository "$EXAMPLE_REGISTRY/strata/
 log "bazel run //examples/on_base:image.push (base pulled by digest from $EXAMPLE_REGISTRY/strata/base)"
 bazel run //examples/on_base:image.push -- --refs-out "$ROOT/.cache/pushed-on-base.txt"
 
+log "bazel run //examples/multiarch:multiarch.push (an index of linux/amd64 and linux/arm64)"
+bazel run //examples/multiarch:multiarch.push -- --refs-out "$ROOT/.cache/pushed-multiarch.txt"
+
 cat <<MSG
 
 pushed:
   $(cat "$ROOT/.cache/pushed.txt")
   $(cat "$ROOT/.cache/pushed-on-base.txt")
+  $(cat "$ROOT/.cache/pushed-multiarch.txt")  (index; crane manifest --platform linux/arm64 ... gives the arm64 child)
 
 outputs of //examples/hello:image:
   $out/image.digest          manifest digest
