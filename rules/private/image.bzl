@@ -3,6 +3,7 @@
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
+load(":sbom.bzl", "sbom_output_group")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC")
 
@@ -99,7 +100,7 @@ def _image_impl(ctx):
     return [
         DefaultInfo(files = depset([digest, manifest, config])),
         ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball),
-        OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball])),
+        OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball]), **sbom_output_group(ctx, ctx.attr.base, base, all_layers, config, digest)),
     ]
 
 ATTRS = {
@@ -131,7 +132,8 @@ image_rule = rule(
 
 Default outputs (small, so remote-cache users download kilobytes): `NAME.digest`,
 `NAME.manifest.json`, `NAME.config.json`. Output groups: `oci_layout` (directory
-`NAME.oci`) and `tarball` (`NAME.tar`, a docker-archive).
+`NAME.oci`), `tarball` (`NAME.tar`, a docker-archive) and `sbom`
+(`NAME.spdx.json`, see [sbom](sbom.md)).
 """,
     attrs = ATTRS,
     provides = [ImageInfo],

@@ -31,6 +31,10 @@ STRATA_TOOL_SRCS = [
     Label("//:go/regclient/explain.go"),
     Label("//:go/regclient/options.go"),
     Label("//:go/regclient/transport.go"),
+    Label("//:go/sbom/doc.go"),
+    Label("//:go/sbom/document.go"),
+    Label("//:go/sbom/listing.go"),
+    Label("//:go/sbom/spec.go"),
     Label("//:go/tagtemplate/tagtemplate.go"),
     Label("//:go/tarlisting/tarlisting.go"),
     Label("//:go/usererr/usererr.go"),
@@ -43,5 +47,6 @@ STRATA_TOOL_SRCS = [
     Label("//:tools/strata/probe.go"),
     Label("//:tools/strata/pull.go"),
     Label("//:tools/strata/push.go"),
+    Label("//:tools/strata/sbom.go"),
     Label("//:tools/strata/stamp.go"),
 ]

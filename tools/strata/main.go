@@ -19,18 +19,20 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"layer":      {"build one layer blob and its descriptor from a layer spec", runLayer},
-	"image":      {"assemble an image config, manifest and digest from descriptors", runImage},
-	"oci-layout": {"write an image as an OCI image layout directory", runOCILayout},
-	"tarball":    {"write an image as a docker-archive tarball (docker load)", runTarball},
-	"list-layer": {"print a layer blob as one JSON line per entry", runListLayer},
-	"describe":   {"print an image digest and a table of its layers", runDescribe},
-	"push":       {"push an image to repositories and tags, uploading only missing blobs", runPush},
-	"push-spec":  {"bundle what push and probe need into one small file", runPushSpec},
-	"pull":       {"fetch a base image by digest for image_pull", runPull},
-	"probe":      {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
-	"tags":       {"expand tag templates from Bazel's workspace status", runTags},
-	"image-test": {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
+	"layer":         {"build one layer blob and its descriptor from a layer spec", runLayer},
+	"image":         {"assemble an image config, manifest and digest from descriptors", runImage},
+	"oci-layout":    {"write an image as an OCI image layout directory", runOCILayout},
+	"tarball":       {"write an image as a docker-archive tarball (docker load)", runTarball},
+	"list-layer":    {"print a layer blob as one JSON line per entry", runListLayer},
+	"describe":      {"print an image digest and a table of its layers", runDescribe},
+	"push":          {"push an image to repositories and tags, uploading only missing blobs", runPush},
+	"push-spec":     {"bundle what push and probe need into one small file", runPushSpec},
+	"pull":          {"fetch a base image by digest for image_pull", runPull},
+	"probe":         {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
+	"tags":          {"expand tag templates from Bazel's workspace status", runTags},
+	"layer-listing": {"list the files (path, sha256, Go build info) of a layer blob for the SBOM", runLayerListing},
+	"sbom":          {"write the SPDX 2.3 SBOM of an image from its layer listings", runSBOM},
+	"image-test":    {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
 }
 
 func main() { os.Exit(run(os.Args[1:])) }

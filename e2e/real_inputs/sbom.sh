@@ -1,0 +1,57 @@
+# sbom (issue 8): the `sbom` output group of an image holding a real Go
+# program. The SPDX tools' own parser (e2e/real_inputs/spdxcheck) must accept
+# and validate it; its files must be exactly what umoci unpacks from the
+# image, with the same sha256; the program's build info (main module, its
+# dependency, Go version) and the base's digest must be there; a plain build
+# must run none of its actions; and a second build (other output base,
+# checkout and umask) must give the same bytes.
+# shellcheck shell=bash
+
+log "sbom: build a static Go program into the workspace copy, and the SPDX checker"
+(cd "$ROOT/e2e/real_inputs/sbom_hello" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -o "$WS/sbom/hello" .) ||
+  die "cannot build the Go program of the sbom test"
+(cd "$ROOT" && go build -o "$SCRATCH/spdxcheck" ./e2e/real_inputs/spdxcheck) || die "cannot build spdxcheck"
+go_version=$(go env GOVERSION)
+
+log "sbom: a plain build runs no SBOM action"
+bz "$OB" build //sbom:image >"$SCRATCH/sbom-plain.log" 2>&1 ||
+  { cat "$SCRATCH/sbom-plain.log" >&2; die "building //sbom:image failed"; }
+check "a plain build lists no layer" test ! -e bazel-bin/sbom/image.sbom
+check "a plain build writes no SBOM" test ! -e bazel-bin/sbom/image.spdx.json
+
+log "sbom: --output_groups=sbom"
+bz "$OB" build //sbom:image --output_groups=sbom >"$SCRATCH/sbom-build.log" 2>&1 ||
+  { cat "$SCRATCH/sbom-build.log" >&2; die "building the sbom output group of //sbom:image failed"; }
+doc=bazel-bin/sbom/image.spdx.json
+"$SCRATCH/spdxcheck" "$doc" > "$SCRATCH/sbom-facts.txt" || die "the SPDX tools' parser refuses $doc"
+pass "the SPDX tools' parser reads and validates $doc"
+digest=$(cat bazel-bin/sbom/image.digest)
+contains "the namespace derives from the image digest" "$SCRATCH/sbom-facts.txt" "namespace https://rules-strata.dev/spdx/sha256/${digest#sha256:}"
+contains "the document describes the image" "$SCRATCH/sbom-facts.txt" "described Image"
+contains "the image is a package with its digest" "$SCRATCH/sbom-facts.txt" "package //sbom:image $digest"
+contains "the base is a package with its digest" "$SCRATCH/sbom-facts.txt" "package //sbom:base $(cat bazel-bin/sbom/base.digest)"
+contains "the program's main module" "$SCRATCH/sbom-facts.txt" "package example.com/hello (devel)"
+contains "the program's dependency, at its version" "$SCRATCH/sbom-facts.txt" "package golang.org/x/sync v0.22.0"
+contains "the Go version the program was built with" "$SCRATCH/sbom-facts.txt" "package stdlib $go_version"
+
+log "sbom: its files are what umoci unpacks from the image"
+bz "$OB" build //sbom:image --output_groups=oci_layout >"$SCRATCH/sbom-layout.log" 2>&1 ||
+  { cat "$SCRATCH/sbom-layout.log" >&2; die "building the layout of //sbom:image failed"; }
+umoci unpack --rootless --image "bazel-bin/sbom/image.oci:latest" "$SCRATCH/sbom-bundle" >"$SCRATCH/sbom-umoci.log" 2>&1 ||
+  { cat "$SCRATCH/sbom-umoci.log" >&2; die "umoci cannot unpack //sbom:image"; }
+(cd "$SCRATCH/sbom-bundle/rootfs" && find . -type f -printf '%P\n' | LC_ALL=C sort | while read -r f; do
+  echo "file /$f $(sha256sum < "$f" | cut -c1-64)"
+done) > "$SCRATCH/sbom-unpacked.txt"
+grep '^file ' "$SCRATCH/sbom-facts.txt" | LC_ALL=C sort > "$SCRATCH/sbom-files.txt"
+diff -u "$SCRATCH/sbom-unpacked.txt" "$SCRATCH/sbom-files.txt" >&2 || die "the SBOM's files differ from the image's (- umoci, + SBOM)"
+pass "the SBOM lists the $(wc -l < "$SCRATCH/sbom-files.txt") files umoci unpacks, with their sha256"
+contains "the program is listed with the sha256 of the built binary" "$SCRATCH/sbom-files.txt" "file /app/hello $(sha256sum < sbom/hello | cut -c1-64)"
+
+log "sbom: a second build (another checkout and output base, umask 077) gives the same bytes"
+(umask 077; copy_workspace "$SCRATCH/sbom-b/repo")
+cp sbom/hello "$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs/sbom/hello"
+(cd "$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs" && umask 077 &&
+  bz "$SCRATCH/sbom-b/ob" build //sbom:image --output_groups=sbom) >"$SCRATCH/sbom-b.log" 2>&1 ||
+  { cat "$SCRATCH/sbom-b.log" >&2; die "the second build of the sbom failed"; }
+bazel --output_base="$SCRATCH/sbom-b/ob" shutdown >/dev/null 2>&1 || true
+check "the SBOM is byte-identical across builds" cmp "$doc" "$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs/bazel-bin/sbom/image.spdx.json"
