@@ -1,10 +1,13 @@
-# sbom (issue 8): the `sbom` output group of an image holding a real Go
-# program. The SPDX tools' own parser (e2e/real_inputs/spdxcheck) must accept
+# sbom and provenance (issue 8): the `sbom` and `provenance` output groups
+# of an image holding a real Go program. The SPDX tools' own parser (e2e/real_inputs/spdxcheck) must accept
 # and validate it; its files must be exactly what umoci unpacks from the
 # image, with the same sha256; the program's build info (main module, its
 # dependency, Go version) and the base's digest must be there; a plain build
-# must run none of its actions; and a second build (other output base,
-# checkout and umask) must give the same bytes.
+# must run none of its actions. The provenance's subject must be the image
+# digest and its resolved dependencies the base digest and the sha256 of each
+# layer input; stamped, it carries the workspace status and builder id. A
+# second unstamped build (other output base, checkout and umask) must give
+# the same bytes for both.
 # shellcheck shell=bash
 
 log "sbom: build a static Go program into the workspace copy, and the SPDX checker"
@@ -18,6 +21,7 @@ bz "$OB" build //sbom:image >"$SCRATCH/sbom-plain.log" 2>&1 ||
   { cat "$SCRATCH/sbom-plain.log" >&2; die "building //sbom:image failed"; }
 check "a plain build lists no layer" test ! -e bazel-bin/sbom/image.sbom
 check "a plain build writes no SBOM" test ! -e bazel-bin/sbom/image.spdx.json
+check "a plain build writes no provenance" test ! -e bazel-bin/sbom/image.provenance.json
 
 log "sbom: --output_groups=sbom"
 bz "$OB" build //sbom:image --output_groups=sbom >"$SCRATCH/sbom-build.log" 2>&1 ||
@@ -47,11 +51,55 @@ diff -u "$SCRATCH/sbom-unpacked.txt" "$SCRATCH/sbom-files.txt" >&2 || die "the S
 pass "the SBOM lists the $(wc -l < "$SCRATCH/sbom-files.txt") files umoci unpacks, with their sha256"
 contains "the program is listed with the sha256 of the built binary" "$SCRATCH/sbom-files.txt" "file /app/hello $(sha256sum < sbom/hello | cut -c1-64)"
 
-log "sbom: a second build (another checkout and output base, umask 077) gives the same bytes"
+log "provenance: --output_groups=provenance, unstamped"
+bz "$OB" build //sbom:image --output_groups=provenance >"$SCRATCH/provenance-build.log" 2>&1 ||
+  { cat "$SCRATCH/provenance-build.log" >&2; die "building the provenance output group of //sbom:image failed"; }
+prov=bazel-bin/sbom/image.provenance.json
+cp "$prov" "$SCRATCH/provenance-unstamped.json"
+python3 - "$prov" "$digest" "$(cat bazel-bin/sbom/base.digest)" sbom/hello sbom/config.txt <<'PY' || die "the provenance of //sbom:image is wrong"
+import hashlib, json, sys
+st = json.load(open(sys.argv[1]))
+digest, base = sys.argv[2], sys.argv[3]
+assert st["_type"] == "https://in-toto.io/Statement/v1", st["_type"]
+assert st["predicateType"] == "https://slsa.dev/provenance/v1", st["predicateType"]
+assert st["subject"] == [{"name": "//sbom:image", "digest": {"sha256": digest[7:]}}], st["subject"]
+bd = st["predicate"]["buildDefinition"]
+assert bd["buildType"] == "https://rules-strata.dev/image/v1", bd["buildType"]
+assert bd["externalParameters"] == {"target": "//sbom:image"}, bd["externalParameters"]
+deps = {(d["name"], d["digest"]["sha256"]) for d in bd["resolvedDependencies"]}
+assert ("//sbom:base", base[7:]) in deps, "no base digest in %s" % deps
+for f in sys.argv[4:]:
+    want = (f, hashlib.sha256(open(f, "rb").read()).hexdigest())
+    assert want in deps, "no %s in %s" % (want, deps)
+assert st["predicate"]["runDetails"] == {"builder": {"id": "https://rules-strata.dev/builder/bazel"}}, st["predicate"]["runDetails"]
+print("PASS: provenance: subject %s, base and the sha256 of each layer input resolved (%d dependencies)" % (digest, len(deps)))
+PY
+
+log "provenance: stamped, with the workspace status and builder id"
+GIT_COMMIT=abc1234 PR_NUMBER=42 BUILDER_ID=https://ci.invalid/runner/7 \
+  bz "$OB" build //sbom:image --output_groups=provenance --stamp --workspace_status_command=sbom/status.sh >"$SCRATCH/provenance-stamped.log" 2>&1 ||
+  { cat "$SCRATCH/provenance-stamped.log" >&2; die "building the stamped provenance of //sbom:image failed"; }
+python3 - "$prov" <<'PY' || die "the stamped provenance of //sbom:image is wrong"
+import json, sys
+st = json.load(open(sys.argv[1]))
+ext = st["predicate"]["buildDefinition"]["externalParameters"]
+ws = ext["workspaceStatus"]
+assert ext["target"] == "//sbom:image", ext
+assert ws["STABLE_GIT_COMMIT"] == "abc1234" and ws["BUILD_PR_NUMBER"] == "42", ws
+assert "BUILD_HOST" not in ws and "BUILD_USER" not in ws and "BUILD_TIMESTAMP" not in ws, ws
+rd = st["predicate"]["runDetails"]
+assert rd["builder"]["id"] == "https://ci.invalid/runner/7", rd
+assert rd["metadata"]["startedOn"].endswith("Z"), rd
+print("PASS: stamped provenance: commit, PR and builder id from the workspace status; no host or user")
+PY
+
+log "sbom: a second unstamped build (another checkout and output base, umask 077) gives the same bytes"
 (umask 077; copy_workspace "$SCRATCH/sbom-b/repo")
 cp sbom/hello "$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs/sbom/hello"
 (cd "$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs" && umask 077 &&
-  bz "$SCRATCH/sbom-b/ob" build //sbom:image --output_groups=sbom) >"$SCRATCH/sbom-b.log" 2>&1 ||
+  bz "$SCRATCH/sbom-b/ob" build //sbom:image --output_groups=sbom,provenance) >"$SCRATCH/sbom-b.log" 2>&1 ||
   { cat "$SCRATCH/sbom-b.log" >&2; die "the second build of the sbom failed"; }
 bazel --output_base="$SCRATCH/sbom-b/ob" shutdown >/dev/null 2>&1 || true
-check "the SBOM is byte-identical across builds" cmp "$doc" "$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs/bazel-bin/sbom/image.spdx.json"
+b_bin=$SCRATCH/sbom-b/repo/e2e/workspaces/real_inputs/bazel-bin/sbom
+check "the SBOM is byte-identical across builds" cmp "$doc" "$b_bin/image.spdx.json"
+check "the unstamped provenance is byte-identical across builds" cmp "$SCRATCH/provenance-unstamped.json" "$b_bin/image.provenance.json"

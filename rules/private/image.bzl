@@ -3,6 +3,7 @@
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
+load(":provenance.bzl", "provenance_output_group")
 load(":sbom.bzl", "sbom_output_group")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC")
@@ -100,7 +101,10 @@ def _image_impl(ctx):
     return [
         DefaultInfo(files = depset([digest, manifest, config])),
         ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball),
-        OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball]), **sbom_output_group(ctx, ctx.attr.base, base, all_layers, config, digest)),
+        OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball]), **dict(
+            sbom_output_group(ctx, ctx.attr.base, base, all_layers, config, digest),
+            **provenance_output_group(ctx, ctx.attr.base, base, all_layers, digest)
+        )),
     ]
 
 ATTRS = {
@@ -132,8 +136,9 @@ image_rule = rule(
 
 Default outputs (small, so remote-cache users download kilobytes): `NAME.digest`,
 `NAME.manifest.json`, `NAME.config.json`. Output groups: `oci_layout` (directory
-`NAME.oci`), `tarball` (`NAME.tar`, a docker-archive) and `sbom`
-(`NAME.spdx.json`, see [sbom](sbom.md)).
+`NAME.oci`), `tarball` (`NAME.tar`, a docker-archive), `sbom`
+(`NAME.spdx.json`) and `provenance` (`NAME.provenance.json`); see
+[sbom](sbom.md).
 """,
     attrs = ATTRS,
     provides = [ImageInfo],

@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"probe":         {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
 	"tags":          {"expand tag templates from Bazel's workspace status", runTags},
 	"layer-listing": {"list the files (path, sha256, Go build info) of a layer blob for the SBOM", runLayerListing},
+	"provenance":    {"write the in-toto SLSA provenance of an image from its declared inputs", runProvenance},
 	"sbom":          {"write the SPDX 2.3 SBOM of an image from its layer listings", runSBOM},
 	"image-test":    {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
 }
