@@ -10,6 +10,15 @@
 # the same bytes for both.
 # shellcheck shell=bash
 
+log "sbom: the example of docs/sbom.md is the one built here"
+python3 - "$WS/sbom/BUILD.bazel" "$SCRATCH/repo/docs/sbom.md" <<'PY' || die "docs/sbom.md and sbom/BUILD.bazel disagree"
+import sys
+build, doc = (open(p).read() for p in sys.argv[1:])
+example = build.split("# BEGIN docs/sbom.md example\n")[1].split("# END docs/sbom.md example")[0]
+assert example.strip() and "```python\n" + example + "```" in doc, "the example between BEGIN/END in sbom/BUILD.bazel is not verbatim in docs/sbom.md"
+PY
+pass "docs/sbom.md shows sbom/BUILD.bazel's example verbatim"
+
 log "sbom: build a static Go program into the workspace copy, and the SPDX checker"
 (cd "$ROOT/e2e/real_inputs/sbom_hello" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -o "$WS/sbom/hello" .) ||
   die "cannot build the Go program of the sbom test"
