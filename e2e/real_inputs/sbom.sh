@@ -96,6 +96,28 @@ else
   echo "SKIP: syft $SYFT_VERSION could not be built here (see $SCRATCH/syft-build.log); the comparison with syft did not run"
 fi
 
+log "sbom: on a pulled base (the docker_base concern's images): the base by its pinned digest; a shallow base's layer without files"
+ensure_example_registry
+skopeo inspect --raw --tls-verify=false "docker://$EXAMPLE_REGISTRY/strata/docker-base:1" >/dev/null 2>&1 || {
+  # shellcheck source=/dev/null
+  source "$ROOT/e2e/real_inputs/docker_base.sh"
+  cd "$WS"
+}
+bz "$OB" build //docker_base:app //docker_base:app_shallow --output_groups=sbom >"$SCRATCH/sbom-pulled.log" 2>&1 ||
+  { cat "$SCRATCH/sbom-pulled.log" >&2; die "building the SBOMs of the images on @docker_base failed"; }
+for t in app app_shallow; do
+  "$SCRATCH/spdxcheck" "bazel-bin/docker_base/$t.spdx.json" > "$SCRATCH/sbom-$t.txt" || die "the SPDX tools' parser refuses the SBOM of //docker_base:$t"
+done
+pinned=$(sed -n 's/^ *digest = "\(sha256:[0-9a-f]*\)",  # docker_base$/\1/p' WORKSPACE)
+[ -n "$pinned" ] || die "cannot read the pinned digest of @docker_base from WORKSPACE"
+contains "the pulled base is a package with its pinned digest" "$SCRATCH/sbom-app.txt" "package @docker_base//:docker_base $pinned"
+contains "the downloaded base layer's file is listed" "$SCRATCH/sbom-app.txt" "file /etc/docker-base.txt $(sha256sum < docker_base/base.txt | cut -c1-64)"
+contains "the shallow base is a package with its pinned digest" "$SCRATCH/sbom-app_shallow.txt" "package @docker_base_shallow//:docker_base_shallow $pinned"
+expect_eq "a shallow base's layer lists no file; the image's own layer does" "$(grep '^file ' "$SCRATCH/sbom-app_shallow.txt" | cut -d' ' -f2)" "/app/app.txt"
+grep -q "shallow pull), so its files are not listed" bazel-bin/docker_base/app_shallow.spdx.json ||
+  die "the SBOM of //docker_base:app_shallow does not say why the base layer has no files"
+pass "the SBOM of //docker_base:app_shallow says why the base layer has no files"
+
 log "provenance: --output_groups=provenance, unstamped"
 bz "$OB" build //sbom:image --output_groups=provenance >"$SCRATCH/provenance-build.log" 2>&1 ||
   { cat "$SCRATCH/provenance-build.log" >&2; die "building the provenance output group of //sbom:image failed"; }
