@@ -142,6 +142,21 @@ assert st["predicate"]["runDetails"] == {"builder": {"id": "https://rules-strata
 print("PASS: provenance: subject %s, base and the sha256 of each layer input resolved (%d dependencies)" % (digest, len(deps)))
 PY
 
+log "provenance: a tree artifact's files by content, its symlinks by target text"
+bz "$OB" build //sbom:tree_image --output_groups=provenance >"$SCRATCH/provenance-tree.log" 2>&1 ||
+  { cat "$SCRATCH/provenance-tree.log" >&2; die "building the provenance of //sbom:tree_image failed"; }
+python3 - bazel-bin/sbom/tree_image.provenance.json <<'PY' || die "the provenance of //sbom:tree_image is wrong"
+import hashlib, json, sys
+st = json.load(open(sys.argv[1]))
+got = {d["name"]: (d["digest"]["sha256"], d.get("annotations", {}).get("symlink", ""))
+       for d in st["predicate"]["buildDefinition"]["resolvedDependencies"] if d["name"].startswith("sbom/tree/")}
+h = lambda b: hashlib.sha256(b).hexdigest()
+want = {"sbom/tree/a.txt": (h(b"a\n"), ""), "sbom/tree/sub/b.txt": (h(b"b\n"), ""),
+        "sbom/tree/abs": (h(b"/etc/passwd"), "/etc/passwd"), "sbom/tree/in": (h(b"a.txt"), "a.txt")}
+assert got == want, "tree inputs %s, want %s" % (got, want)
+print("PASS: provenance: the tree artifact's 2 files by content and 2 symlinks by target, none followed")
+PY
+
 log "provenance: stamped, with the workspace status and builder id"
 GIT_COMMIT=abc1234 PR_NUMBER=42 BUILDER_ID=https://ci.invalid/runner/7 \
   bz "$OB" build //sbom:image --output_groups=provenance --stamp --workspace_status_command=sbom/status.sh >"$SCRATCH/provenance-stamped.log" 2>&1 ||

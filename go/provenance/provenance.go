@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +84,97 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// hashed is one file of an input: a regular file's content hash, or for a
+// symlink inside a tree artifact the hash of its target text (the layer
+// stores such a link as a link, never following it).
+type hashed struct{ name, sha256, link string }
+
+// inputFiles hashes an input: a file, or every entry of a tree artifact
+// (declared directory), walked as the layer action walks it.
+func inputFiles(in Input) ([]hashed, error) {
+	info, err := os.Stat(in.Path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		sum, err := fileSHA256(in.Path)
+		return []hashed{{name: in.Name, sha256: sum}}, err
+	}
+	var out []hashed
+	err = walkTree(in.Path, "", func(rel, path, link string) error {
+		h := hashed{name: in.Name + "/" + rel, link: link}
+		if link != "" {
+			s := sha256.Sum256([]byte(link))
+			h.sha256 = hex.EncodeToString(s[:])
+		} else if h.sha256, err = fileSHA256(path); err != nil {
+			return err
+		}
+		out = append(out, h)
+		return nil
+	})
+	return out, err
+}
+
+// walkTree visits root/rel in name order. A symlink the producer made is
+// reported with its target and not followed; a symlink by which Bazel's
+// sandbox stages a tree file (an absolute path ending in /root/rel) is
+// plumbing, and what it points at is visited instead (as go/layer does).
+func walkTree(root, rel string, visit func(rel, path, link string) error) error {
+	dir := filepath.Join(root, rel)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		r := path.Join(rel, e.Name())
+		p := filepath.Join(root, r)
+		info, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		real := p
+		if info.Mode()&fs.ModeSymlink != 0 {
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			staged := filepath.IsAbs(link) && strings.HasSuffix(filepath.Clean(link), string(filepath.Separator)+filepath.Join(root, r))
+			if !staged {
+				if err := visit(r, p, link); err != nil {
+					return err
+				}
+				continue
+			}
+			if info, err = os.Lstat(link); err != nil {
+				return err
+			}
+			if info.Mode()&fs.ModeSymlink != 0 {
+				target, err := os.Readlink(link)
+				if err != nil {
+					return err
+				}
+				if err := visit(r, link, target); err != nil {
+					return err
+				}
+				continue
+			}
+			real = link
+		}
+		switch {
+		case info.IsDir():
+			err = walkTree(root, r, visit)
+		case info.Mode().IsRegular():
+			err = visit(r, real, "")
+		default:
+			err = fmt.Errorf("%s is neither a file, a directory nor a symlink", p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func annotations(m map[string]any) *structpb.Struct {
 	s, err := structpb.NewStruct(m)
 	if err != nil {
@@ -115,12 +209,18 @@ func Statement(img Image) (*intoto.Statement, error) {
 		inputs := append([]Input(nil), l.Inputs...)
 		sort.Slice(inputs, func(a, b int) bool { return inputs[a].Name < inputs[b].Name })
 		for _, in := range inputs {
-			sum, err := fileSHA256(in.Path)
+			files, err := inputFiles(in)
 			if err != nil {
 				return nil, fmt.Errorf("input %s of layer %s: %w", in.Name, l.Label, err)
 			}
-			deps = append(deps, &intoto.ResourceDescriptor{Name: in.Name, Digest: map[string]string{"sha256": sum},
-				Annotations: annotations(map[string]any{"role": "layer input", "layer": strconv.Itoa(i), "target": l.Label})})
+			for _, f := range files {
+				a := map[string]any{"role": "layer input", "layer": strconv.Itoa(i), "target": l.Label}
+				if f.link != "" {
+					a["symlink"] = f.link
+				}
+				deps = append(deps, &intoto.ResourceDescriptor{Name: f.name, Digest: map[string]string{"sha256": f.sha256},
+					Annotations: annotations(a)})
+			}
 		}
 	}
 

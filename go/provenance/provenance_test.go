@@ -137,3 +137,38 @@ func TestMissingInputFails(t *testing.T) {
 		t.Fatalf("err = %v, want one naming the input", err)
 	}
 }
+
+// A tree artifact input is walked: its files by content, and the symlinks its
+// producer made by their target text, never followed (the layer stores them
+// as symlinks; following /etc/passwd would record a host file).
+func TestTreeArtifactInput(t *testing.T) {
+	tree := filepath.Join(t.TempDir(), "links")
+	os.MkdirAll(filepath.Join(tree, "sub"), 0o755)
+	os.WriteFile(filepath.Join(tree, "a.txt"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(tree, "sub", "b.txt"), []byte("b"), 0o644)
+	os.Symlink("/etc/passwd", filepath.Join(tree, "abs"))
+	os.Symlink("sub", filepath.Join(tree, "dirlink"))
+	img := image(t)
+	img.Layers[1].Inputs = []provenance.Input{{Name: "pkg/links", Path: tree}}
+	st, err := provenance.Statement(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := provenance.Marshal(st)
+	_, pred := parse(t, b)
+	var got []string
+	for _, r := range pred.GetBuildDefinition().GetResolvedDependencies()[3:] {
+		link, _ := r.GetAnnotations().AsMap()["symlink"].(string)
+		got = append(got, r.GetName()+" "+r.GetDigest()["sha256"][:8]+" "+link)
+	}
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:])[:8] }
+	want := []string{
+		"pkg/links/a.txt " + sum("a") + " ",
+		"pkg/links/abs " + sum("/etc/passwd") + " /etc/passwd",
+		"pkg/links/dirlink " + sum("sub") + " sub",
+		"pkg/links/sub/b.txt " + sum("b") + " ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("tree inputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -55,7 +55,9 @@ def provenance_output_group(ctx, base_target, base, layers, digest):
         if inputs and i >= base_count:
             # A base's layers are covered by the base digest; their inputs
             # belong to the base's own provenance.
-            args.add_all(inputs, before_each = "--input", map_each = _input_line, expand_directories = True)
+            # Tree artifacts go as directories: the tool walks them as the
+            # layer action does, keeping the symlinks their producer made.
+            args.add_all(inputs, before_each = "--input", map_each = _input_line, expand_directories = False)
             transitive.append(inputs)
     ctx.actions.run(
         executable = ctx.executable._strata,
