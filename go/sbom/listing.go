@@ -19,8 +19,8 @@ import (
 
 // Listing is what one layer holds, as the SBOM needs it.
 type Listing struct {
-	// Files are the regular files (and hard links, with their target's
-	// content) of the layer, in tar order. Directories, symlinks and
+	// Files are the regular files (and hard links to earlier files of the
+	// layer, with their target's content) of the layer, in tar order. Directories, symlinks and
 	// whiteouts carry no content and are left out.
 	Files []File `json:"files"`
 }
@@ -115,7 +115,9 @@ func ListLayer(blob io.Reader, tmpDir string) (*Listing, error) {
 		case tar.TypeLink:
 			t, ok := byPath[imagePath(h.Linkname)]
 			if !ok {
-				return nil, fmt.Errorf("hard link %s points to %s, which is not an earlier file of the layer", p, h.Linkname)
+				// Its target is in a lower layer (docker and buildkit write
+				// such links): listed there, with its content.
+				continue
 			}
 			t.Path = p
 			byPath[p] = t
