@@ -7,7 +7,7 @@ slower.
 
 load(":label.bzl", "label_str")
 
-def _listing(ctx, index, layer):
+def _listing(ctx, index, layer, owner):
     """Declares the StrataLayerListing action of one layer blob.
 
     Reads the blob, so it is the only SBOM action that sees layer bytes; its
@@ -16,7 +16,7 @@ def _listing(ctx, index, layer):
     out = ctx.actions.declare_file("%s.sbom/layer-%d.json" % (ctx.label.name, index))
     ctx.actions.run(
         executable = ctx.executable._strata,
-        arguments = ["layer-listing", "--blob", layer.blob.path, "--out", out.path],
+        arguments = ["layer-listing", "--blob", layer.blob.path, "--out", out.path, "--target", label_str(ctx.label), "--layer", owner],
         inputs = [layer.blob],
         outputs = [out],
         mnemonic = "StrataLayerListing",
@@ -42,14 +42,15 @@ def sbom_output_group(ctx, base_target, base, layers, config, digest):
     spec_layers = []
     inputs = [config, digest]
     for i, layer in enumerate(layers):
-        listing = _listing(ctx, i, layer) if layer.blob else None
+        owner = label_str(base_target.label) if i < base_count else label_str(layer.label)
+        listing = _listing(ctx, i, layer, owner) if layer.blob else None
         if listing:
             inputs.append(listing)
         inputs.append(layer.descriptor)
         spec_layers.append({
             "descriptor": layer.descriptor.path,
             "from_base": i < base_count,
-            "label": label_str(base_target.label) if i < base_count else label_str(layer.label),
+            "label": owner,
             "listing": listing.path if listing else "",
         })
     if base:

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/strata-build/rules_strata/go/sbom"
+	"github.com/strata-build/rules_strata/go/usererr"
 )
 
 // runLayerListing lists the files of one layer blob for the SBOM
@@ -13,6 +15,8 @@ func runLayerListing(args []string) error {
 	fs := newFlags("layer-listing")
 	blob := fs.String("blob", "", "layer blob (plain, gzip or zstd tar)")
 	out := fs.String("out", "", "output: listing JSON")
+	target := fs.String("target", "", "label of the image, for error messages")
+	layer := fs.String("layer", "", "label of the layer (or base), for error messages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -28,7 +32,8 @@ func runLayerListing(args []string) error {
 	// action's own output tree, not to a shared /tmp.
 	l, err := sbom.ListLayer(f, filepath.Dir(*out))
 	if err != nil {
-		return err
+		return usererr.New(*target, *blob, fmt.Sprintf("cannot list the layer of %s for the SBOM: %v", *layer, err),
+			"the blob is not a readable (gzip, zstd or plain) tar: rebuild the layer, or re-fetch a pulled base with `bazel sync --only=NAME`")
 	}
 	return sbom.WriteListing(*out, l)
 }
