@@ -3,6 +3,8 @@
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
+load(":provenance.bzl", "provenance_output_group")
+load(":sbom.bzl", "sbom_output_group")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC")
 load(":target_platform.bzl", "TargetPlatformInfo")
@@ -103,7 +105,10 @@ def _image_impl(ctx):
     return [
         DefaultInfo(files = depset([digest, manifest, config])),
         ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball),
-        OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball])),
+        OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball]), **dict(
+            sbom_output_group(ctx, ctx.attr.base, base, all_layers, config, digest),
+            **provenance_output_group(ctx, ctx.attr.base, base, all_layers, digest)
+        )),
     ]
 
 ATTRS = {
@@ -136,7 +141,9 @@ image_rule = rule(
 
 Default outputs (small, so remote-cache users download kilobytes): `NAME.digest`,
 `NAME.manifest.json`, `NAME.config.json`. Output groups: `oci_layout` (directory
-`NAME.oci`) and `tarball` (`NAME.tar`, a docker-archive).
+`NAME.oci`), `tarball` (`NAME.tar`, a docker-archive), `sbom`
+(`NAME.spdx.json`) and `provenance` (`NAME.provenance.json`); see
+[sbom](sbom.md).
 """,
     attrs = ATTRS,
     provides = [ImageInfo],

@@ -208,17 +208,18 @@ def _image_layer_impl(ctx):
     spec_file = ctx.actions.declare_file(ctx.label.name + ".layer.json")
     ctx.actions.write(spec_file, json.encode(spec))
 
+    inputs = depset([spec_file] + [m[0] for m in mapped] + ctx.files.tars, transitive = transitive)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = ["layer", "--spec", spec_file.path, "--blob", blob.path, "--descriptor", descriptor.path],
-        inputs = depset([spec_file] + [m[0] for m in mapped] + ctx.files.tars, transitive = transitive),
+        inputs = inputs,
         outputs = [blob, descriptor],
         mnemonic = "StrataLayer",
         progress_message = "Building layer %s" % ctx.label,
     )
     return [
         DefaultInfo(files = depset([blob, descriptor])),
-        LayerInfo(blob = blob, descriptor = descriptor, label = ctx.label),
+        LayerInfo(blob = blob, descriptor = descriptor, label = ctx.label, inputs = inputs),
     ]
 
 ATTRS = {

@@ -11,6 +11,7 @@ FIELDS = dict(
     blob = "File: the compressed layer (tar, tar.gz or tar.zst), or None for a layer of a shallowly pulled base, which stays in its registry (its descriptor names the source repository).",
     descriptor = "File: JSON descriptor of the blob (mediaType, digest, size, diffID).",
     label = "Label: the target that built the layer, recorded in the image history.",
+    inputs = "depset of File: every input of the layer action (its spec and the files it packs), for provenance; unset for a pulled layer.",
 )
 
 LayerInfo = provider(doc = DOC, fields = FIELDS)
