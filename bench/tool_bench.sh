@@ -18,8 +18,10 @@ cat > bench_trivial/BUILD.bazel <<'BUILD'
 genrule(name = "trivial", outs = ["trivial.txt"], cmd = "echo hi > $@")
 BUILD
 proxy=$(go env GOPROXY | tr ',|' '\n\n' | grep -m1 '^http')
-obs=()
-trap 'for ob in "${obs[@]}"; do bazel --output_base="$ob" shutdown >/dev/null 2>&1 || true; done; kill $http_pid 2>/dev/null || true' EXIT
+# Output bases in a file: timed runs in $( ... ), where an array would not
+# reach the trap.
+: > "$W/obs"
+trap 'sort -u "$W/obs" | while read -r ob; do bazel --output_base="$ob" shutdown >/dev/null 2>&1 || true; done; kill $http_pid 2>/dev/null || true' EXIT
 
 # timed NAME ENV... -- BAZEL ARGS: wall seconds of one fresh-output-base build.
 timed() {
@@ -29,7 +31,7 @@ timed() {
   while [ "$1" != -- ]; do envs+=("$1"); shift; done
   shift
   local ob=$W/ob-$name home=$W/home-$name
-  obs+=("$ob")
+  echo "$ob" >> "$W/obs"
   mkdir -p "$home"
   local start=$(date +%s.%N)
   env -i PATH=/usr/bin:/bin HOME="$home" "${envs[@]}" \

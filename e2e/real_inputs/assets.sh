@@ -54,7 +54,7 @@ contains "a tree artifact in srcs, strip_prefix = its own path" "$a-tree_srcs_la
 # tree artifacts as symlinks): every layer must be byte-identical.
 flipped=$SCRATCH/assets-flipped
 copy_workspace "$flipped"
-OUTPUT_BASES+=("$SCRATCH/ob-assets-flipped")
+echo "$SCRATCH/ob-assets-flipped" >> "$OUTPUT_BASES_FILE"
 (
   cd "$flipped/e2e/workspaces/real_inputs"
   find assets -type f | while read -r f; do
