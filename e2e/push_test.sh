@@ -159,7 +159,7 @@ check "crane validate --tarball (image on the downloaded base)" crane validate -
 
 # ---- Secrets, rogue servers, bad targets, true counts (issue 12) ----
 (cd "$ROOT" && go build -o "$SCRATCH/recorder" ./e2e/recorder)
-STRATA=$OB/external/strata_tool/strata
+STRATA=$(strata_path "$OB")
 # recorder MODE NAME: starts e2e/recorder on a free port; prints the port.
 recorder() {
   local p

@@ -65,7 +65,7 @@ echo "$SCRATCH/ob-assets-flipped" >> "$OUTPUT_BASES_FILE"
   assets_build "$SCRATCH/ob-assets-flipped" --spawn_strategy=local
   for l in $assets_layers; do
     if [ "$(sha256sum "bazel-bin/assets/$l.tar.gz" | cut -d' ' -f1)" != "$(cd "$WS" && assets_digest "$l")" ]; then
-      "$SCRATCH/ob-assets-flipped/external/strata_tool/strata" list-layer --compression gzip "bazel-bin/assets/$l.tar.gz" |
+      "$STRATA" list-layer --compression gzip "bazel-bin/assets/$l.tar.gz" |
         diff -u "$SCRATCH/assets-$l.ndjson" - >&2 || true
       die "assets:$l changed when execute bits flipped on disk / without the sandbox (diff above)"
     fi
