@@ -20,7 +20,7 @@ PY
 pass "docs/sbom.md shows sbom/BUILD.bazel's example verbatim"
 
 log "sbom: build a static Go program into the workspace copy, and the SPDX checker"
-(cd "$ROOT/e2e/real_inputs/sbom_hello" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -o "$WS/sbom/hello" .) ||
+(cd "$ROOT/e2e/real_inputs/sbom_hello" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -o "$WS/sbom/hello" .) ||
   die "cannot build the Go program of the sbom test"
 (cd "$ROOT" && go build -o "$SCRATCH/spdxcheck" ./e2e/real_inputs/spdxcheck) || die "cannot build spdxcheck"
 go_version=$(go env GOVERSION)
