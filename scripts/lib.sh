@@ -179,3 +179,49 @@ strata_path() {
     --starlark:expr='target.files.to_list()[0].path' 2>/dev/null) || return 1
   echo "$1/$rel"  # external/<repository>/strata, below the output base
 }
+
+# --- Buildbarn: a real remote-execution (REAPI) service for e2e tests --------
+# Its sources and start/stop scripts are not part of this repository: they sit
+# in ../shared/buildbarn beside the clone (see its README), or wherever
+# STRATA_BUILDBARN_SRC points. A user's clone usually has none; tests that
+# need it then say they were skipped.
+BUILDBARN_SRC=${STRATA_BUILDBARN_SRC:-$ROOT/../shared/buildbarn}
+
+# buildbarn_missing prints why Buildbarn cannot be used here; prints nothing
+# when it can.
+buildbarn_missing() {
+  local f
+  for f in build.sh start.sh stop.sh; do
+    [ -f "$BUILDBARN_SRC/$f" ] || { echo "no Buildbarn sources at $BUILDBARN_SRC (missing $f; set STRATA_BUILDBARN_SRC or put shared/buildbarn beside the clone)"; return 0; }
+  done
+  command -v go >/dev/null || echo "Go is not installed (needed once, to build Buildbarn)"
+}
+
+# ensure_buildbarn builds bb_storage, bb_scheduler, bb_worker and bb_runner
+# once per machine into a per-user cache keyed by the source archives' names
+# (a fresh CI clone reuses it; ~8 min cold, nothing when built) and exports
+# BB_BIN, which start.sh reads.
+ensure_buildbarn() {
+  local storage remote
+  storage=$(cd "$BUILDBARN_SRC" && ls bb-storage-*.tar.gz) || die "no bb-storage-*.tar.gz in $BUILDBARN_SRC"
+  remote=$(cd "$BUILDBARN_SRC" && ls bb-remote-execution-*.tar.gz) || die "no bb-remote-execution-*.tar.gz in $BUILDBARN_SRC"
+  storage=${storage#bb-storage-} remote=${remote#bb-remote-execution-}
+  export BB_BIN=${XDG_CACHE_HOME:-$HOME/.cache}/rules_strata/tools/buildbarn-${storage%.tar.gz}-${remote%.tar.gz}
+  mkdir -p "$BB_BIN"
+  ls "$BB_BIN"/.built-* >/dev/null 2>&1 || log "building Buildbarn into $BB_BIN (once per machine; ~8 min with a cold Go module cache)"
+  # The lock keeps two test runs on one machine from building it twice at once.
+  flock "$BB_BIN/.lock" bash "$BUILDBARN_SRC/build.sh" "$BB_BIN" >"$BB_BIN/.build.log" 2>&1 ||
+    { tail -20 "$BB_BIN/.build.log" >&2; die "building Buildbarn failed (log: $BB_BIN/.build.log)"; }
+}
+
+# start_buildbarn STATE_DIR: storage, scheduler, worker and runner on free
+# loopback ports; sets BB_EXECUTOR (grpc://127.0.0.1:PORT). Environment such
+# as BB_RUNNER_NO_NETWORK=1 passes through to start.sh. Stop it with
+# stop_buildbarn STATE_DIR (put that in an EXIT trap).
+start_buildbarn() {
+  bash "$BUILDBARN_SRC/start.sh" "$1" >"$1.start.log" 2>&1 ||
+    { cat "$1.start.log" >&2; die "Buildbarn did not start (logs in $1/logs)"; }
+  BB_EXECUTOR=$(cat "$1/executor")
+}
+
+stop_buildbarn() { [ -d "$1" ] && bash "$BUILDBARN_SRC/stop.sh" "$1" >/dev/null 2>&1; return 0; }

@@ -21,19 +21,33 @@ trap '$registry_was_up || stop_registry "$ROOT/.cache/registry"' EXIT
 passed=0
 failed=0
 failures=()
+# A suite that cannot run here (e.g. remote_execution_test.sh without the
+# Buildbarn sources) prints "SKIP: why" and exits 0; it is reported as
+# skipped, not passed. "SKIP (part ...)" lines are listed too.
+skipped=()
+skipped_suites=0
 suite() {
   local name=$1
   shift
   log "$name"
-  local start=$SECONDS
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "-- ok: $name ($((SECONDS - start)) s)"
+  local start=$SECONDS out
+  out=$(mktemp)
+  if "$@" | tee "$out"; then
+    local line
+    while IFS= read -r line; do skipped+=("$name: $line"); done < <(grep '^SKIP' "$out")
+    if grep -q '^SKIP:' "$out"; then
+      skipped_suites=$((skipped_suites + 1))
+      echo "-- skipped: $name ($((SECONDS - start)) s)"
+    else
+      passed=$((passed + 1))
+      echo "-- ok: $name ($((SECONDS - start)) s)"
+    fi
   else
     failed=$((failed + 1))
     failures+=("$name")
     echo "-- FAILED: $name ($((SECONDS - start)) s)"
   fi
+  rm -f "$out"
 }
 
 suite lint scripts/lint.sh
@@ -71,5 +85,6 @@ fi
 
 echo
 [ $failed -eq 0 ] || printf 'failed suite: %s\n' "${failures[@]}"
-echo "tests: $passed passed, $failed failed"
+[ ${#skipped[@]} -eq 0 ] || printf 'skipped: %s\n' "${skipped[@]}"
+echo "tests: $passed passed, $failed failed, $skipped_suites skipped"
 [ $failed -eq 0 ]
