@@ -1,7 +1,6 @@
 package provenance
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -292,27 +291,4 @@ func Marshal(st *intoto.Statement) ([]byte, error) {
 		return nil, err
 	}
 	return append(out, '\n'), nil
-}
-
-// ReadStatus reads Bazel workspace status files ("KEY value" lines).
-func ReadStatus(paths []string) (map[string]string, error) {
-	m := map[string]string{}
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			k, v, _ := strings.Cut(sc.Text(), " ")
-			if k != "" {
-				m[k] = v
-			}
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/strata-build/rules_strata/go/provenance"
+	"github.com/strata-build/rules_strata/go/tagtemplate"
 )
 
 func d(c byte) string { return "sha256:" + strings.Repeat(string(c), 64) }
@@ -103,7 +104,7 @@ func TestStamped(t *testing.T) {
 	stable, volatile := filepath.Join(dir, "stable"), filepath.Join(dir, "volatile")
 	os.WriteFile(stable, []byte("BUILD_EMBED_LABEL \nBUILD_HOST ci-7\nBUILD_USER bob\nSTABLE_GIT_COMMIT abc1234\nSTABLE_BUILDER_ID https://ci.example/runner\n"), 0o644)
 	os.WriteFile(volatile, []byte("BUILD_TIMESTAMP 1700000000\nBUILD_PR_NUMBER 42\n"), 0o644)
-	status, err := provenance.ReadStatus([]string{stable, volatile})
+	status, err := tagtemplate.ReadStatus(stable, volatile)
 	if err != nil {
 		t.Fatal(err)
 	}

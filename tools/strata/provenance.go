@@ -7,6 +7,7 @@ import (
 
 	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/provenance"
+	"github.com/strata-build/rules_strata/go/tagtemplate"
 )
 
 // layerFlags collects --layer, --layer-descriptor and --input in command-line
@@ -88,7 +89,7 @@ func runProvenance(args []string) error {
 		img.BaseDigest = strings.TrimSpace(string(b))
 	}
 	if len(status) > 0 {
-		if img.Status, err = provenance.ReadStatus(status); err != nil {
+		if img.Status, err = tagtemplate.ReadStatus(status...); err != nil {
 			return err
 		}
 	}
