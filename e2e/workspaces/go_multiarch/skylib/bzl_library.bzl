@@ -1,6 +1,6 @@
 """Stand-in for bazel_skylib's bzl_library: rules_go's BUILD files declare them; nothing here builds them."""
 
-StarlarkLibraryInfo = provider(fields = ["srcs", "transitive_srcs"])
+StarlarkLibraryInfo = provider("The .bzl files of a bzl_library and its deps.", fields = ["srcs", "transitive_srcs"])
 
 def _impl(ctx):
     srcs = depset(ctx.files.srcs, transitive = [d[StarlarkLibraryInfo].transitive_srcs for d in ctx.attr.deps if StarlarkLibraryInfo in d])
