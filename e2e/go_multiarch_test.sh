@@ -105,3 +105,11 @@ expect_eq "the pushed index is the built one" "$(crane digest --insecure "$R/go/
 crane manifest --insecure --platform linux/arm64 "$R/go/hello:v1" >"$SCRATCH/arm64.json" || die "crane manifest --platform failed"
 expect_eq "crane manifest --platform linux/arm64 returns the arm64 child" \
   "sha256:$(sha256sum "$SCRATCH/arm64.json" | cut -d' ' -f1)" "$(jq -r '.manifests[1].digest' "$index")"
+
+python3 - "$WS/BUILD.bazel" "$SCRATCH/repo/docs/image_index.md" <<'PY' || die "docs/image_index.md and go_multiarch/BUILD.bazel disagree"
+import sys
+build, doc = (open(p).read() for p in sys.argv[1:])
+example = build.split("# BEGIN docs/image_index.md example\n")[1].split("# END docs/image_index.md example")[0]
+assert example.strip() and "```python\n" + example + "```" in doc, "the example between BEGIN/END in go_multiarch/BUILD.bazel is not verbatim in docs/image_index.md"
+PY
+pass "docs/image_index.md shows go_multiarch/BUILD.bazel verbatim"
