@@ -18,6 +18,7 @@ ensure_apt_packages() {
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   command -v curl >/dev/null || missing+=(curl)
   command -v podman >/dev/null || missing+=(podman) # a real engine for `bazel run :image.load`
+  command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static) # runs arm64 binaries (go_multiarch_test)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages)"
   local sudo=""
