@@ -14,39 +14,10 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-RULES_GO_VERSION=v0.34.0
-GO_SDK_VERSION=go1.19.13
-TOOLS=${XDG_CACHE_HOME:-$HOME/.cache}/rules_strata/tools
 skip() {
   echo "SKIP: go_multiarch_test: $*; the rules_go cross-compiled index was NOT tested"
   exit 0
 }
-
-# fetch_module MODULE@VERSION DEST: a writable copy of the module's files.
-fetch_module() {
-  local mod=$1 dest=$2 json dir
-  [ -d "$dest" ] && return 0
-  json=$(go mod download -json "$mod") || return 1
-  dir=$(jq -r .Dir <<<"$json")
-  [ -d "$dir" ] || return 1
-  rm -rf "$dest.tmp"
-  cp -a "$dir" "$dest.tmp"
-  chmod -R u+w "$dest.tmp"
-  mv "$dest.tmp" "$dest"
-}
-
-mkdir -p "$TOOLS"
-RULES_GO=$TOOLS/rules_go-$RULES_GO_VERSION
-GO_SDK=$TOOLS/$GO_SDK_VERSION.linux-amd64
-command -v go >/dev/null || skip "no go command to fetch rules_go and the Go SDK from the module proxy"
-fetch_module "github.com/bazelbuild/rules_go@$RULES_GO_VERSION" "$RULES_GO" ||
-  skip "go mod download github.com/bazelbuild/rules_go@$RULES_GO_VERSION failed"
-if [ ! -x "$GO_SDK/bin/go" ]; then
-  fetch_module "golang.org/toolchain@v0.0.1-$GO_SDK_VERSION.linux-amd64" "$GO_SDK" ||
-    skip "go mod download golang.org/toolchain@v0.0.1-$GO_SDK_VERSION.linux-amd64 failed"
-  # The module zip keeps no file modes.
-  chmod +x "$GO_SDK"/bin/* "$GO_SDK"/pkg/tool/linux_amd64/*
-fi
 [ "$(uname -m)" = x86_64 ] || skip "the Go SDK fetched here is linux-amd64 and this machine is $(uname -m)"
 command -v qemu-aarch64-static >/dev/null || skip "qemu-aarch64-static is missing (apt-get install qemu-user-static)"
 
@@ -54,7 +25,7 @@ copy_workspace "$SCRATCH/repo"
 WS=$SCRATCH/repo/e2e/workspaces/go_multiarch
 OB=$SCRATCH/ob
 cd "$WS"
-printf 'RULES_GO = "%s"\nGO_SDK = "%s"\n' "$RULES_GO" "$GO_SDK" > local_paths.bzl
+why=$(go_multiarch_deps "$WS") || skip "$why"
 
 start=$SECONDS
 bz "$OB" build //:index --output_groups=+oci_layout >"$SCRATCH/build.log" 2>&1 ||

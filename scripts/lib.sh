@@ -226,3 +226,42 @@ start_buildbarn() {
 }
 
 stop_buildbarn() { [ -d "$1" ] && bash "$BUILDBARN_SRC/stop.sh" "$1" >/dev/null 2>&1; return 0; }
+
+# --- The rules_go example (e2e/workspaces/go_multiarch) -----------------------
+# rules_go v0.34.0 is the newest that runs on Bazel 4.2.3, and only with a Go
+# SDK <= 1.19 (later SDKs ship no prebuilt std). Both come from the Go module
+# proxy and are kept per machine; they belong to the example, not the ruleset.
+RULES_GO_VERSION=v0.34.0
+GO_SDK_VERSION=go1.19.13
+
+# fetch_module MODULE@VERSION DEST: a writable copy of the module's files.
+fetch_module() {
+  local mod=$1 dest=$2 json dir
+  [ -d "$dest" ] && return 0
+  json=$(go mod download -json "$mod") || return 1
+  dir=$(jq -r .Dir <<<"$json")
+  [ -d "$dir" ] || return 1
+  rm -rf "$dest.tmp"
+  cp -a "$dir" "$dest.tmp"
+  chmod -R u+w "$dest.tmp"
+  mv "$dest.tmp" "$dest"
+}
+
+# go_multiarch_deps WORKSPACE_DIR: fetches rules_go and the Go SDK once per
+# machine and writes their paths into WORKSPACE_DIR/local_paths.bzl. On
+# failure it prints why and returns 1.
+go_multiarch_deps() {
+  local tools=${XDG_CACHE_HOME:-$HOME/.cache}/rules_strata/tools
+  local rules_go=$tools/rules_go-$RULES_GO_VERSION go_sdk=$tools/$GO_SDK_VERSION.linux-amd64
+  mkdir -p "$tools"
+  command -v go >/dev/null || { echo "no go command to fetch rules_go and the Go SDK from the module proxy"; return 1; }
+  fetch_module "github.com/bazelbuild/rules_go@$RULES_GO_VERSION" "$rules_go" ||
+    { echo "go mod download github.com/bazelbuild/rules_go@$RULES_GO_VERSION failed"; return 1; }
+  if [ ! -x "$go_sdk/bin/go" ]; then
+    fetch_module "golang.org/toolchain@v0.0.1-$GO_SDK_VERSION.linux-amd64" "$go_sdk" ||
+      { echo "go mod download golang.org/toolchain@v0.0.1-$GO_SDK_VERSION.linux-amd64 failed"; return 1; }
+    # The module zip keeps no file modes.
+    chmod +x "$go_sdk"/bin/* "$go_sdk"/pkg/tool/linux_amd64/*
+  fi
+  printf 'RULES_GO = "%s"\nGO_SDK = "%s"\n' "$rules_go" "$go_sdk" > "$1/local_paths.bzl"
+}

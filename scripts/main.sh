@@ -3,8 +3,10 @@
 # //examples/hello:image with Bazel, print its digest and layers, and push it
 # with `bazel run`. Then build //examples/on_base:image on a base pulled from
 # that registry by digest, and push it too (its base layer is mounted, not
-# uploaded). Last, the multi-arch index of //examples/multiarch (one image
-# built for linux/amd64 and linux/arm64) is pushed, children first.
+# uploaded). Last, two multi-arch indexes, children first: //examples/multiarch
+# (one image of files for linux/amd64 and linux/arm64), and a Go program
+# cross-compiled by rules_go for both (e2e/workspaces/go_multiarch, a
+# workspace of its own: rules_go and its Go SDK come from the Go module proxy).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -28,12 +30,20 @@ bazel run //examples/on_base:image.push -- --refs-out "$ROOT/.cache/pushed-on-ba
 log "bazel run //examples/multiarch:multiarch.push (an index of linux/amd64 and linux/arm64)"
 bazel run //examples/multiarch:multiarch.push -- --refs-out "$ROOT/.cache/pushed-multiarch.txt"
 
+log "the rules_go example: bazel run //:index.push in e2e/workspaces/go_multiarch"
+go_ws=$ROOT/e2e/workspaces/go_multiarch
+why=$(go_multiarch_deps "$go_ws") || die "the rules_go example cannot be set up: $why"
+(cd "$go_ws" && bazel run //:index.push -- --repository "$EXAMPLE_REGISTRY/strata/go-hello" --tag latest \
+  --refs-out "$ROOT/.cache/pushed-go.txt") || die "pushing the rules_go example's index failed"
+(cd "$go_ws" && bazel shutdown)
+
 cat <<MSG
 
 pushed:
   $(cat "$ROOT/.cache/pushed.txt")
   $(cat "$ROOT/.cache/pushed-on-base.txt")
   $(cat "$ROOT/.cache/pushed-multiarch.txt")  (index; crane manifest --platform linux/arm64 ... gives the arm64 child)
+  $(cat "$ROOT/.cache/pushed-go.txt")  (index of a Go program for linux/amd64 and linux/arm64)
 
 outputs of //examples/hello:image:
   $out/image.digest          manifest digest
