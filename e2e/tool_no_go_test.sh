@@ -29,7 +29,7 @@ no_go() {
   unshare --mount bash -c "mount --bind '$SCRATCH/empty' /usr/local/go && cd '$SCRATCH/ws' &&
     ! command -v go >/dev/null && [ ! -e /usr/local/go/bin/go ] &&
     env -i PATH=/usr/bin:/bin HOME='$SCRATCH/home' $* \
-      bazel --output_base='$ob' build //examples/hello:image --repository_cache='$HOME/.cache/rules_strata/repos'"
+      bazel --output_base='$ob' build //examples/hello:image --repository_cache='${REPO_CACHE:-$HOME/.cache/rules_strata/repos}'"
 }
 
 log "no Go on the machine: the tool is built with the downloaded toolchain"
@@ -48,7 +48,9 @@ python3 -m http.server --bind 127.0.0.1 "$port" --directory "$SCRATCH/release" >
 http_pid=$!
 trap 'kill $http_pid 2>/dev/null; cleanup_servers' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
-no_go "$SCRATCH/ob3" > "$SCRATCH/prebuilt.log" 2>&1 || { cat "$SCRATCH/prebuilt.log" >&2; die "the build with the prebuilt tool failed"; }
+# A repository cache of its own: Bazel would otherwise serve the binary, keyed
+# by its sha256, from an earlier run's download without asking the server.
+REPO_CACHE=$SCRATCH/repos no_go "$SCRATCH/ob3" > "$SCRATCH/prebuilt.log" 2>&1 || { cat "$SCRATCH/prebuilt.log" >&2; die "the build with the prebuilt tool failed"; }
 contains "the prebuilt tool was downloaded" "$SCRATCH/ob3/external/strata_tool_linux_amd64/HOW" "prebuilt $source_tool"
 contains "from the release server" "$SCRATCH/http.log" "GET /strata-linux_amd64"
 expect_eq "image digest with the prebuilt tool" "$(cat bazel-bin/examples/hello/image.digest)" "$want"
