@@ -5,6 +5,80 @@ load(":label.bzl", "label_for_bazel", "label_str")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
+def tag_template_args(ctx, args, templates):
+    """Passes tag templates to a push, filled when it runs; returns its extra runfiles.
+
+    Templates are expanded when the push runs, from status files in the
+    runfiles: links to bazel-out/{stable,volatile}-status.txt, which Bazel
+    rewrites on every stamped build. A tag filled at build time from a
+    volatile key would keep its first value, since Bazel does not re-run an
+    action when only volatile-status.txt changed. Unstamped, push refuses the
+    templates and names the fix.
+
+    Args:
+      ctx: the push or probe rule's context (stamp, _stamp_flag, _strata).
+      args: the push's Args, to add --tag-template and --status to.
+      templates: tags with `{VAR}` placeholders.
+
+    Returns:
+      Files the push target's runfiles need.
+    """
+    if not templates:
+        return []
+    args.add_all(templates, before_each = "--tag-template")
+    if not stamping(ctx):
+        return []
+    status = [ctx.info_file, ctx.version_file]
+    args.add_all([f.short_path for f in status], before_each = "--status")
+
+    # NAME.tags.txt: the tags as of this build, so `bazel build --stamp`
+    # catches an undefined key early. Push does not read it.
+    tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
+    targs = ctx.actions.args()
+    targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
+    targs.add_all(templates, before_each = "--template")
+    targs.add_all(status, before_each = "--status")
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [targs],
+        inputs = status,
+        outputs = [tags_file],
+        mnemonic = "StrataTags",
+        progress_message = "Expanding tags of %s" % label_str(ctx.label),
+        execution_requirements = {"no-remote": "1"},
+    )
+    return status + [tags_file]
+
+def push_launcher(ctx, args, runfiles):
+    """The `bazel run` script of a push or probe: strata with args, from runfiles.
+
+    The script runs from the runfiles tree, wherever it is started from, and
+    reads its arguments (one per line) from a file.
+
+    Args:
+      ctx: the rule's context (_launcher, _strata_run).
+      args: the strata command line.
+      runfiles: Files the command reads.
+
+    Returns:
+      The target's DefaultInfo, in a list.
+    """
+    cmd = ctx.actions.declare_file(ctx.label.name + ".args")
+    args.set_param_file_format("multiline")
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._launcher,
+        output = script,
+        substitutions = {
+            "%{strata}": ctx.executable._strata_run.short_path,
+            "%{workspace}": ctx.workspace_name,
+            "%{args_file}": cmd.short_path,
+        },
+        is_executable = True,
+    )
+    ctx.actions.write(cmd, args)
+    return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = runfiles + [cmd, ctx.executable._strata_run]))]
+
 def _image_push_impl(ctx, command = "push"):
     image = ctx.attr.image[ImageInfo]
     templates = [t for t in ctx.attr.remote_tags if "{" in t]
@@ -42,57 +116,11 @@ def _image_push_impl(ctx, command = "push"):
     args.add_all(ctx.attr.repositories, before_each = "--default-repository")
     args.add_all(plain_tags, before_each = "--tag")
 
-    if templates:
-        # Templates are expanded when the push runs, from status files in the
-        # runfiles: links to bazel-out/{stable,volatile}-status.txt, which
-        # Bazel rewrites on every stamped build. A tag filled at build time
-        # from a volatile key would keep its first value, since Bazel does
-        # not re-run an action when only volatile-status.txt changed.
-        # Unstamped, push refuses the templates and names the fix.
-        args.add_all(templates, before_each = "--tag-template")
-        if stamping(ctx):
-            status = [ctx.info_file, ctx.version_file]
-            inputs.extend(status)
-            args.add_all([f.short_path for f in status], before_each = "--status")
-
-            # NAME.tags.txt: the tags as of this build, so `bazel build
-            # --stamp` catches an undefined key early. Push does not read it.
-            tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
-            targs = ctx.actions.args()
-            targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
-            targs.add_all(templates, before_each = "--template")
-            targs.add_all(status, before_each = "--status")
-            ctx.actions.run(
-                executable = ctx.executable._strata,
-                arguments = [targs],
-                inputs = status,
-                outputs = [tags_file],
-                mnemonic = "StrataTags",
-                progress_message = "Expanding tags of %s" % label_str(ctx.label),
-                execution_requirements = {"no-remote": "1"},
-            )
-            inputs.append(tags_file)
+    inputs.extend(tag_template_args(ctx, args, templates))
     if getattr(ctx.attr, "dry_run", False):
         args.add("--dry-run")
 
-    # The script runs from the runfiles tree, wherever it is started from,
-    # and reads its arguments (one per line) from this file.
-    cmd = ctx.actions.declare_file(ctx.label.name + ".args")
-    args.set_param_file_format("multiline")
-    script = ctx.actions.declare_file(ctx.label.name + ".sh")
-    ctx.actions.expand_template(
-        template = ctx.file._launcher,
-        output = script,
-        substitutions = {
-            "%{strata}": ctx.executable._strata_run.short_path,
-            "%{workspace}": ctx.workspace_name,
-            "%{args_file}": cmd.short_path,
-        },
-        is_executable = True,
-    )
-    ctx.actions.write(cmd, args)
-    runfiles = ctx.runfiles(files = inputs + [cmd, ctx.executable._strata_run])
-    return [DefaultInfo(executable = script, runfiles = runfiles)]
+    return push_launcher(ctx, args, inputs)
 
 _ATTRS = {
     "image": attr.label(doc = "The `image` (or `image_pull`) the repositories should hold: what push uploads and probe looks for.", mandatory = True, providers = [ImageInfo]),

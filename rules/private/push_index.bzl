@@ -2,7 +2,7 @@
 
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_for_bazel", "label_str")
-load(":stamp.bzl", "stamping")
+load(":push.bzl", "push_launcher", "tag_template_args")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
 def _impl(ctx, command):
@@ -41,40 +41,8 @@ def _impl(ctx, command):
     args.add_all(plain_tags, before_each = "--tag")
     if ctx.attr.platform_tags:
         args.add("--platform-tags")
-    if templates:
-        tags_file = ctx.actions.declare_file(ctx.label.name + ".tags.txt")
-        targs = ctx.actions.args()
-        targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
-        targs.add_all(templates, before_each = "--template")
-        status = [ctx.info_file, ctx.version_file] if stamping(ctx) else []
-        targs.add_all(status, before_each = "--status")
-        ctx.actions.run(
-            executable = ctx.executable._strata,
-            arguments = [targs],
-            inputs = status,
-            outputs = [tags_file],
-            mnemonic = "StrataTags",
-            progress_message = "Expanding tags of %s" % label_str(ctx.label),
-            execution_requirements = {"no-remote": "1"},
-        )
-        runfiles.append(tags_file)
-        args.add("--tags-file", tags_file.short_path)
-
-    cmd = ctx.actions.declare_file(ctx.label.name + ".args")
-    args.set_param_file_format("multiline")
-    script = ctx.actions.declare_file(ctx.label.name + ".sh")
-    ctx.actions.expand_template(
-        template = ctx.file._launcher,
-        output = script,
-        substitutions = {
-            "%{strata}": ctx.executable._strata_run.short_path,
-            "%{workspace}": ctx.workspace_name,
-            "%{args_file}": cmd.short_path,
-        },
-        is_executable = True,
-    )
-    ctx.actions.write(cmd, args)
-    return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = runfiles + [cmd, ctx.executable._strata_run]))]
+    runfiles.extend(tag_template_args(ctx, args, templates))
+    return push_launcher(ctx, args, runfiles)
 
 def _push_impl(ctx):
     return _impl(ctx, "push-index")

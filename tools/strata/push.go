@@ -73,35 +73,34 @@ func (p *pushFlags) load() (pushJob, error) {
 	return j, err
 }
 
-func (p *pushFlags) loadSpec() (pushJob, error) {
-	var spec pushspec.Spec
-	if err := required(p.fs, "spec"); err != nil {
-		return pushJob{}, err
-	}
+// targets validates repositories and tags (plain, from --tags-file, and
+// templates filled now from the workspace status) for an image or an index;
+// owner names the attribute that sets repositories, for the fix.
+func (p *pushFlags) targets(owner string) ([]push.Target, error) {
 	repos := p.repos
 	if len(repos) == 0 {
 		repos = p.defaultRepos
 	}
 	if len(repos) == 0 {
-		return pushJob{}, usererr.New(*p.target, "", "no repository given",
-			"set repositories on the image (push_repositories) or image_push, or pass one: bazel run TARGET -- --repository registry.example.com/team/app")
+		return nil, usererr.New(*p.target, "", "no repository given",
+			"set repositories on "+owner+", or pass one: bazel run TARGET -- --repository registry.example.com/team/app")
 	}
 	tags := p.tags
 	for _, f := range p.tagFiles {
 		lines, err := readLines(f)
 		if err != nil {
-			return pushJob{}, err
+			return nil, err
 		}
 		tags = append(tags, lines...)
 	}
-	stamped, serr := p.stamp.expand(*p.target)
-	if serr != nil {
-		return pushJob{}, serr
+	stamped, err := p.stamp.expand(*p.target)
+	if err != nil {
+		return nil, err
 	}
 	tags = append(tags, stamped...)
 	for _, t := range tags {
 		if t != tagtemplate.Sanitize(t) || len(t) > tagtemplate.MaxLen {
-			return pushJob{}, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
+			return nil, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
 		}
 	}
 	var targets []push.Target
@@ -113,11 +112,23 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 			repo, err = name.NewRepository(r, name.Insecure)
 		}
 		if err != nil {
-			return pushJob{}, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
+			return nil, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
 		}
 		targets = append(targets, push.Target{Repository: repo, Tags: tags})
 	}
-	spec, err := pushspec.Read(*p.spec)
+	return targets, nil
+}
+
+func (p *pushFlags) loadSpec() (pushJob, error) {
+	var spec pushspec.Spec
+	if err := required(p.fs, "spec"); err != nil {
+		return pushJob{}, err
+	}
+	targets, err := p.targets("the image (push_repositories) or image_push")
+	if err != nil {
+		return pushJob{}, err
+	}
+	spec, err = pushspec.Read(*p.spec)
 	if err != nil {
 		return pushJob{}, err
 	}

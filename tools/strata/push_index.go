@@ -8,13 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
-	"github.com/strata-build/rules_strata/go/tagtemplate"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -92,42 +90,17 @@ func runIndexPushSpec(args []string) error {
 	return pushspec.WriteIndex(*out, s)
 }
 
-// loadIndex reads the index push spec and the targets. The repository and
-// tag checks repeat pushFlags.loadSpec's, which reads an image spec.
+// loadIndex reads the index push spec and the targets (checked as for an
+// image, by pushFlags.targets).
 func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []push.Target, func(), error) {
 	var idx push.Index
 	closeAll := func() {}
 	if err := required(p.fs, "spec"); err != nil {
 		return idx, nil, closeAll, err
 	}
-	repos := p.repos
-	if len(repos) == 0 {
-		repos = p.defaultRepos
-	}
-	if len(repos) == 0 {
-		return idx, nil, closeAll, usererr.New(*p.target, "", "no repository given",
-			"set repositories on the index (push_repositories) or image_index_push, or pass one: bazel run TARGET -- --repository registry.example.com/team/app")
-	}
-	tags := p.tags
-	for _, f := range p.tagFiles {
-		lines, err := readLines(f)
-		if err != nil {
-			return idx, nil, closeAll, err
-		}
-		tags = append(tags, lines...)
-	}
-	for _, t := range tags {
-		if t != tagtemplate.Sanitize(t) || len(t) > tagtemplate.MaxLen {
-			return idx, nil, closeAll, usererr.New(*p.target, t, "not a valid tag", "tags are lowercase [a-z0-9_.-], at most 128 characters; templates like {BRANCH} are sanitized for you")
-		}
-	}
-	var targets []push.Target
-	for _, r := range repos {
-		repo, err := name.NewRepository(r)
-		if err != nil {
-			return idx, nil, closeAll, usererr.New(*p.target, r, "not a repository: "+err.Error(), "write repositories as host/path, e.g. \"registry.example.com/team/app\"")
-		}
-		targets = append(targets, push.Target{Repository: repo, Tags: tags})
+	targets, err := p.targets("the index (push_repositories) or image_index_push")
+	if err != nil {
+		return idx, nil, closeAll, err
 	}
 	spec, err := pushspec.ReadIndex(*p.spec)
 	if err != nil {
