@@ -29,7 +29,7 @@ def _impl(ctx, command):
         arguments = [sargs],
         inputs = inputs,
         outputs = [spec],
-        mnemonic = "StrataPushSpec",
+        mnemonic = "StrataIndexPushSpec",
         progress_message = "Writing push spec of %s" % label_str(ctx.label),
         execution_requirements = {"no-remote": "1"},
     )

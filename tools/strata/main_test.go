@@ -2,6 +2,12 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/strata-build/rules_strata/go/usererr"
@@ -37,5 +43,51 @@ func TestExitCodes(t *testing.T) {
 	}
 	if got := run([]string{"push", "--no-such-flag"}); got != exitUsage {
 		t.Errorf("unknown flag: exit %d, want %d", got, exitUsage)
+	}
+}
+
+// TestVerbFiles: every verb is one word from the Bazel log to the code. Verb
+// "a-b" is runAB in ab.go, and every action mnemonic in rules/private names a
+// verb (StrataAB runs `strata a-b`), so a mnemonic leads to its file in one
+// step.
+func TestVerbFiles(t *testing.T) {
+	words := map[string]bool{}
+	for verb, c := range commands {
+		word := strings.ReplaceAll(verb, "-", "")
+		words[word] = true
+		src, err := os.ReadFile(word + ".go")
+		if err != nil {
+			t.Errorf("verb %s: %v (each verb has a file of its own, named after it)", verb, err)
+			continue
+		}
+		fn := runtime.FuncForPC(reflect.ValueOf(c.run).Pointer()).Name()
+		fn = fn[strings.LastIndex(fn, ".")+1:]
+		if strings.ToLower(fn) != "run"+word {
+			t.Errorf("verb %s runs %s, want run<%s>", verb, fn, word)
+		}
+		if !strings.Contains(string(src), "func "+fn+"(") {
+			t.Errorf("verb %s: %s is not in %s.go", verb, fn, word)
+		}
+	}
+	bzl, err := filepath.Glob("../../rules/private/*.bzl")
+	if err != nil || len(bzl) == 0 {
+		t.Fatalf("no rules/private/*.bzl: %v", err)
+	}
+	mnemonic := regexp.MustCompile(`"Strata([A-Z][A-Za-z]*)"`)
+	seen := 0
+	for _, f := range bzl {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mnemonic.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !words[strings.ToLower(m[1])] {
+				t.Errorf("%s: mnemonic %s names no verb (want Strata<Verb> for a verb of main.go's table)", filepath.Base(f), m[0])
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("found only %d mnemonics in rules/private: is the pattern out of date?", seen)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/casclient"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
@@ -138,48 +137,6 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 			"the push spec is written by the push target's build: rebuild it (bazel build TARGET); never edit it by hand")
 	}
 	return pushJob{img: img, spec: spec, targets: targets}, nil
-}
-
-func runPushSpec(args []string) error {
-	fs := newFlags("push-spec")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	digest := fs.String("digest", "", "file holding the manifest digest")
-	out := fs.String("out", "", "output: push spec JSON")
-	var descs, blobs, targets repeated
-	fs.Var(&descs, "descriptor", "layer descriptor (repeat)")
-	fs.Var(&blobs, "blob", "layer blob's execution-root path, or \"\" (repeat; pairs with --descriptor)")
-	fs.Var(&targets, "layer-target", "label of the layer's target (repeat; pairs with --descriptor)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "manifest", "config", "digest", "out"); err != nil {
-		return err
-	}
-	if len(blobs) != len(descs) || len(targets) != len(descs) {
-		return fmt.Errorf("%d descriptors, %d blobs, %d layer targets", len(descs), len(blobs), len(targets))
-	}
-	var s pushspec.Spec
-	var err error
-	if s.Manifest, err = os.ReadFile(*manifest); err != nil {
-		return err
-	}
-	if s.Config, err = os.ReadFile(*cfg); err != nil {
-		return err
-	}
-	d, err := os.ReadFile(*digest)
-	if err != nil {
-		return err
-	}
-	s.Digest = strings.TrimSpace(string(d))
-	for i, p := range descs {
-		desc, err := descriptor.Read(p)
-		if err != nil {
-			return err
-		}
-		s.Layers = append(s.Layers, pushspec.Layer{Descriptor: desc, Blob: blobs[i], Target: targets[i]})
-	}
-	return pushspec.Write(*out, s)
 }
 
 func runPush(args []string) error {
@@ -372,34 +329,6 @@ func execPath(p string) string {
 		}
 	}
 	return p
-}
-
-func runTags(args []string) error {
-	fs := newFlags("tags")
-	var templates, status repeated
-	fs.Var(&templates, "template", "tag template such as pr-{PR_NUMBER}-{SHORT_SHA} (repeat)")
-	fs.Var(&status, "status", "Bazel workspace status file (repeat; later ones win)")
-	out := fs.String("out", "", "output: one tag per line")
-	target := fs.String("target", "", "label of the push target, for messages")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
-		return err
-	}
-	vars, err := tagtemplate.ReadStatus(status...)
-	if err != nil {
-		return err
-	}
-	var lines []string
-	for _, t := range templates {
-		tag, err := tagtemplate.Expand(t, vars)
-		if err != nil {
-			return usererr.New(*target, t, err.Error(), "")
-		}
-		lines = append(lines, tag)
-	}
-	return os.WriteFile(*out, []byte(strings.Join(lines, "\n")), 0o644)
 }
 
 func readLines(path string) ([]string, error) {

@@ -9,86 +9,12 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
-func init() {
-	commands["index-push-spec"] = command{"bundle what push-index and probe-index need into one small file", runIndexPushSpec}
-	commands["push-index"] = command{"push an image index: every child, then the index and its tags", runPushIndex}
-	commands["probe-index"] = command{"report whether repositories already hold an image index (exit 0) or not (exit 3)", runProbeIndex}
-}
-
-// runIndexPushSpec writes the push spec of an index: the index, and per child
-// (given in order as --manifest, --config, --digest, then its
-// --descriptor/--blob/--layer-target triples) what push-spec records.
-func runIndexPushSpec(args []string) error {
-	fs := newFlags("index-push-spec")
-	idx := fs.String("index", "", "index JSON")
-	idxDigest := fs.String("index-digest", "", "file holding the index digest")
-	out := fs.String("out", "", "output: index push spec JSON")
-	var seq ordered
-	for _, n := range []string{"manifest", "config", "digest", "descriptor", "blob", "layer-target"} {
-		fs.Var(seq.flag(n), n, n+" of a child (repeat, in order)")
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "index", "index-digest", "out"); err != nil {
-		return err
-	}
-	var s pushspec.Index
-	var err error
-	if s.Index, err = os.ReadFile(*idx); err != nil {
-		return err
-	}
-	d, err := os.ReadFile(*idxDigest)
-	if err != nil {
-		return err
-	}
-	s.Digest = strings.TrimSpace(string(d))
-	var layer *pushspec.Layer
-	for _, kv := range seq {
-		if kv.name == "manifest" {
-			s.Children = append(s.Children, pushspec.Spec{})
-		}
-		if len(s.Children) == 0 {
-			return fmt.Errorf("--%s before any --manifest", kv.name)
-		}
-		c := &s.Children[len(s.Children)-1]
-		switch kv.name {
-		case "manifest":
-			c.Manifest, err = os.ReadFile(kv.value)
-		case "config":
-			c.Config, err = os.ReadFile(kv.value)
-		case "digest":
-			var b []byte
-			b, err = os.ReadFile(kv.value)
-			c.Digest = strings.TrimSpace(string(b))
-		case "descriptor":
-			c.Layers = append(c.Layers, pushspec.Layer{})
-			layer = &c.Layers[len(c.Layers)-1]
-			layer.Descriptor, err = descriptor.Read(kv.value)
-		case "blob", "layer-target":
-			if len(c.Layers) == 0 {
-				return fmt.Errorf("--%s before any --descriptor", kv.name)
-			}
-			layer = &c.Layers[len(c.Layers)-1]
-			if kv.name == "blob" {
-				layer.Blob = kv.value
-			} else {
-				layer.Target = kv.value
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return pushspec.WriteIndex(*out, s)
-}
 
 // loadIndex reads the index push spec and the targets (checked as for an
 // image, by pushFlags.targets).
@@ -204,40 +130,5 @@ func runPushIndex(args []string) error {
 	if refsFile != nil {
 		return refsFile.commit(strings.Join(refs, "\n") + "\n")
 	}
-	return nil
-}
-
-func runProbeIndex(args []string) error {
-	p := newPushFlags("probe-index")
-	if err := p.fs.Parse(args); err != nil {
-		return err
-	}
-	idx, targets, closeAll, err := p.loadIndex("-", false)
-	defer closeAll()
-	if err != nil {
-		return err
-	}
-	results, err := push.ProbeIndex(context.Background(), idx, targets, *p.retry)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("index digest: %s\n", idx.Digest)
-	complete := true
-	for _, r := range results {
-		repo := r.Target.Repository.String()
-		switch {
-		case r.Complete():
-			fmt.Printf("%s: present, tags up to date\n", repo)
-		case r.Manifest:
-			fmt.Printf("%s: present; tags to move: %s\n", repo, strings.Join(r.StaleTags, ", "))
-		default:
-			fmt.Printf("%s: missing (%d blobs of %d images absent)\n", repo, len(r.MissingBlobs), len(idx.Children))
-		}
-		complete = complete && r.Complete()
-	}
-	if !complete {
-		return exitError{probeMissing, "not everything is pushed yet (exit 3): build, test and push"}
-	}
-	fmt.Fprintln(os.Stderr, "everything is pushed (exit 0): skip build, test and push")
 	return nil
 }
