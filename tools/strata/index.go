@@ -64,4 +64,3 @@ func runIndex(args []string) error {
 	}
 	return os.WriteFile(*digest, []byte(res.Digest.String()), 0o644)
 }
-

@@ -15,7 +15,6 @@ import (
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
-
 // loadIndex reads the index push spec and the targets (checked as for an
 // image, by pushFlags.targets).
 func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []push.Target, func(), error) {
