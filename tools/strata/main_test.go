@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,7 +10,10 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -89,5 +93,102 @@ func TestVerbFiles(t *testing.T) {
 	}
 	if seen < 10 {
 		t.Errorf("found only %d mnemonics in rules/private: is the pattern out of date?", seen)
+	}
+}
+
+// TestPushFlags: what push, probe and their index forms make of their
+// command line: which repositories (the BUILD file's unless the user names
+// others), which tags (plain, from files, templates filled from the status),
+// and the errors a user gets for bad ones.
+func TestPushFlags(t *testing.T) {
+	dir := t.TempDir()
+	tagsFile := filepath.Join(dir, "tags.txt")
+	status := filepath.Join(dir, "volatile-status.txt")
+	for f, s := range map[string]string{tagsFile: "t1\n\n  t2  \n", status: "BRANCH feat/X\nBUILD_TIMESTAMP 1700000000\n"} {
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		args     []string
+		insecure string // STRATA_REGISTRY_INSECURE
+		repos    []string
+		tags     []string
+		err      string // a part of the error
+	}{
+		{name: "BUILD file's repository", args: []string{"--default-repository", "reg.example/a", "--tag", "v1"}, repos: []string{"reg.example/a"}, tags: []string{"v1"}},
+		{name: "--repository replaces them", args: []string{"--default-repository", "reg.example/a", "--repository", "reg.example/b", "--repository", "other.example:5000/c/d"},
+			repos: []string{"reg.example/b", "other.example:5000/c/d"}},
+		{name: "tags in order: flags, files, templates", args: []string{"--repository", "reg.example/a", "--tag-template", "b-{BRANCH}", "--status", status, "--tags-file", tagsFile, "--tag", "t0"},
+			repos: []string{"reg.example/a"}, tags: []string{"t0", "t1", "t2", "b-feat-x"}},
+		{name: "unstamped templates skipped", args: []string{"--repository", "reg.example/a", "--tag", "v1", "--tag-template", "b-{BRANCH}", "--skip-tag-templates"},
+			repos: []string{"reg.example/a"}, tags: []string{"v1"}},
+		{name: "insecure registry", args: []string{"--repository", "127.0.0.1:5999/a"}, insecure: "127.0.0.1:5999", repos: []string{"http://127.0.0.1:5999/a"}},
+		{name: "no repository", args: []string{"--tag", "v1"}, err: "no repository given"},
+		{name: "bad tag", args: []string{"--repository", "reg.example/a", "--tag", "Not/Valid"}, err: `"Not/Valid": not a valid tag`},
+		{name: "bad repository", args: []string{"--repository", "reg.example/UPPER"}, err: `"reg.example/UPPER": not a repository`},
+		{name: "templates unstamped", args: []string{"--repository", "reg.example/a", "--tag-template", "b-{BRANCH}"}, err: "this run is not stamped"},
+		{name: "unknown status key", args: []string{"--repository", "reg.example/a", "--tag-template", "b-{NOPE}", "--status", status}, err: "NOPE"},
+		{name: "missing tags file", args: []string{"--repository", "reg.example/a", "--tags-file", filepath.Join(dir, "none")}, err: "no such file"},
+		{name: "unknown flag", args: []string{"--repositry", "reg.example/a"}, err: "flag provided but not defined"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("STRATA_REGISTRY_INSECURE", c.insecure)
+			p := newPushFlags("push")
+			p.fs.SetOutput(io.Discard)
+			err := p.fs.Parse(append([]string{"--target", "//app:push"}, c.args...))
+			var targets []push.Target
+			if err == nil {
+				targets, err = p.targets("image_push")
+			}
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one with %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var repos []string
+			for _, tg := range targets {
+				r := tg.Repository.String()
+				if tg.Repository.Scheme() == "http" {
+					r = "http://" + r
+				}
+				repos = append(repos, r)
+				if !reflect.DeepEqual(tg.Tags, c.tags) {
+					t.Errorf("%s: tags %q, want %q", r, tg.Tags, c.tags)
+				}
+			}
+			if !reflect.DeepEqual(repos, c.repos) {
+				t.Errorf("repositories %q, want %q", repos, c.repos)
+			}
+		})
+	}
+}
+
+// TestUploadFlags: the flags only push and push-index have, and the retry
+// flags all four share, reach the push options.
+func TestUploadFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want push.Options
+	}{
+		{nil, push.Options{Retry: regclient.DefaultRetry, Jobs: 4}},
+		{[]string{"--dry-run", "--jobs", "9", "--attempts", "2", "--timeout", "3s", "--retry-base-delay", "1ms", "--retry-max-delay", "2ms"},
+			push.Options{Retry: regclient.Retry{Attempts: 2, Timeout: 3 * time.Second, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}, Jobs: 9, DryRun: true}},
+	} {
+		p := newPushFlags("push")
+		u := p.addUploadFlags()
+		if err := p.fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		got := u.options(*p.retry)
+		got.Log, got.Progress = nil, nil
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: options %+v, want %+v", c.args, got, c.want)
+		}
 	}
 }

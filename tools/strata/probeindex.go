@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/strata-build/rules_strata/go/push"
 )
@@ -24,19 +23,9 @@ func runProbeIndex(args []string) error {
 		return err
 	}
 	fmt.Printf("index digest: %s\n", idx.Digest)
-	complete := true
-	for _, r := range results {
-		repo := r.Target.Repository.String()
-		switch {
-		case r.Complete():
-			fmt.Printf("%s: present, tags up to date\n", repo)
-		case r.Manifest:
-			fmt.Printf("%s: present; tags to move: %s\n", repo, strings.Join(r.StaleTags, ", "))
-		default:
-			fmt.Printf("%s: missing (%d blobs of %d images absent)\n", repo, len(r.MissingBlobs), len(idx.Children))
-		}
-		complete = complete && r.Complete()
-	}
+	complete := push.ReportProbe(os.Stdout, results, func(r push.ProbeResult) string {
+		return fmt.Sprintf("%d blobs of %d images absent", len(r.MissingBlobs), len(idx.Children))
+	})
 	if !complete {
 		return exitError{probeMissing, "not everything is pushed yet (exit 3): build, test and push"}
 	}

@@ -11,8 +11,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/pushspec"
-	"github.com/strata-build/rules_strata/go/regclient"
-	"github.com/strata-build/rules_strata/go/usererr"
 )
 
 // loadIndex reads the index push spec and the targets (checked as for an
@@ -42,7 +40,7 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 		}
 	}
 	for _, cs := range spec.Children {
-		img, err := cs.Image(execPath)
+		img, err := cs.Image(push.ExecPath)
 		if err != nil {
 			return idx, nil, closeAll, err
 		}
@@ -51,7 +49,7 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 			return idx, nil, closeAll, err
 		}
 		if remoteCache != "-" {
-			f, cl, err := blobFetchers(img, remoteCache, cs.Targets(), rebuild)
+			f, cl, err := push.Fetchers(img, remoteCache, cs.Targets(), rebuild)
 			if err != nil {
 				return idx, nil, closeAll, err
 			}
@@ -65,17 +63,13 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 
 func runPushIndex(args []string) error {
 	p := newPushFlags("push-index")
+	u := p.addUploadFlags()
 	fs := p.fs
-	remoteCache := fs.String("remote-cache", "", "Bazel remote cache to stream missing blobs from (default: $STRATA_REMOTE_CACHE)")
-	noRebuild := fs.Bool("no-rebuild", false, "do not run bazel to rebuild blobs the remote cache evicted")
-	dryRun := fs.Bool("dry-run", false, "list what would be uploaded and tagged; change nothing")
-	refsOut := fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file")
-	jobs := fs.Int("jobs", 4, "parallel blob uploads")
 	platformTags := fs.Bool("platform-tags", false, "also tag each child {tag}-{arch}{variant}")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	idx, targets, closeAll, err := p.loadIndex(*remoteCache, !*noRebuild)
+	idx, targets, closeAll, err := p.loadIndex(*u.remoteCache, !*u.noRebuild)
 	defer closeAll()
 	if err != nil {
 		return err
@@ -83,8 +77,8 @@ func runPushIndex(args []string) error {
 	// As for an image: a --refs-out that cannot be written fails before
 	// anything is pushed, and the file appears only after a push succeeded.
 	var refsFile *refsFile
-	if *refsOut != "" {
-		if refsFile, err = openRefs(*p.target, *refsOut); err != nil {
+	if *u.refsOut != "" {
+		if refsFile, err = openRefs(*p.target, *u.refsOut); err != nil {
 			return err
 		}
 		defer func() {
@@ -95,28 +89,16 @@ func runPushIndex(args []string) error {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
-	opts := push.Options{Retry: *p.retry, Jobs: *jobs, DryRun: *dryRun, Log: os.Stderr}
-	if isTerminal(os.Stderr) {
-		opts.Progress = os.Stderr
-	}
+	opts := u.options(*p.retry)
 	start := time.Now()
 	results, err := push.PushIndex(ctx, idx, targets, *platformTags, opts)
-	if regclient.Refused(err) {
-		return usererr.New(*p.target, "", "the registry refused access; no tag was moved ("+err.Error()+")", regclient.LoginFix)
-	}
-	if ue, ok := usererr.As(err); ok {
-		if ue.Target == "" {
-			ue.Target = *p.target
-		}
-		return ue
-	}
 	if err != nil {
-		return fmt.Errorf("push failed, no tag was moved to an incomplete index: %w", err)
+		return push.Explain(err, *p.target, "index")
 	}
-	if *dryRun {
+	if *u.dryRun {
 		// Nothing was pushed: no repo@digest on stdout, no refs file.
 		for i, r := range results {
-			reportDryRun(r, targets[i].Tags)
+			push.ReportDryRun(os.Stderr, r, targets[i].Tags)
 		}
 		return nil
 	}
