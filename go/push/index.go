@@ -163,7 +163,7 @@ func ProbeIndex(ctx context.Context, idx Index, targets []Target, r regclient.Re
 			res.Manifest = true
 		} else {
 			for _, c := range idx.Children {
-				missing, err := missingBlobs(ctx, access, c.Image, t.Repository, Options{Retry: r})
+				missing, err := missingBlobs(c.Image, t.Repository, opts)
 				if err != nil {
 					return out, err
 				}

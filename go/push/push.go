@@ -132,7 +132,7 @@ func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image
 		res.UpToDate = true
 		fmt.Fprintf(logw, "%s: manifest already present\n", t.Repository)
 	} else if o.DryRun {
-		missing, err := missingBlobs(ctx, access, img, t.Repository, o)
+		missing, err := missingBlobs(img, t.Repository, opts)
 		if err != nil {
 			return res, err
 		}
