@@ -131,3 +131,11 @@ func usage() {
 	}
 	fmt.Fprint(os.Stderr, b.String())
 }
+
+// exitError ends strata with a specific exit code and message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }

@@ -8,14 +8,6 @@ import (
 	"github.com/strata-build/rules_strata/go/push"
 )
 
-// exitError ends strata with a specific exit code and message.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e exitError) Error() string { return e.msg }
-
 // probeMissing is the exit code for "something needs pushing", distinct from
 // 1 (an error), so CI can branch on it.
 const probeMissing = 3
