@@ -103,14 +103,15 @@ func run(args []string) (code int) {
 	return exitOK
 }
 
-// isUsage reports errors of the command line itself: those of package flag
-// (whose errors have no type) and required()'s "missing --x".
+// isUsage reports errors of the command line itself: a usageError, or one of
+// package flag's, which have no type: their words are all there is.
 func isUsage(err error) bool {
-	if errors.Is(err, flag.ErrHelp) {
+	var ue usageError
+	if errors.Is(err, flag.ErrHelp) || errors.As(err, &ue) {
 		return true
 	}
 	msg := err.Error()
-	for _, p := range []string{"flag provided but not defined", "bad flag syntax", "flag needs an argument", "invalid value ", "invalid boolean value ", "missing --"} {
+	for _, p := range []string{"flag provided but not defined", "bad flag syntax", "flag needs an argument", "invalid value ", "invalid boolean value "} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}

@@ -48,6 +48,12 @@ func TestExitCodes(t *testing.T) {
 	if got := run([]string{"push", "--no-such-flag"}); got != exitUsage {
 		t.Errorf("unknown flag: exit %d, want %d", got, exitUsage)
 	}
+	if got := run([]string{"inspect", "--manifest", "m.json"}); got != exitUsage {
+		t.Errorf("missing required flag: exit %d, want %d", got, exitUsage)
+	}
+	if got := run([]string{"push", "--jobs", "many"}); got != exitUsage {
+		t.Errorf("bad flag value: exit %d, want %d", got, exitUsage)
+	}
 }
 
 // TestVerbFiles: every verb is one word from the Bazel log to the code. Verb
