@@ -25,7 +25,7 @@ ensure_buildbarn
 TARGETS=(//examples/hello:image //examples/hello:debug //examples/base:base)
 # Every Strata mnemonic these targets must produce (a log without one of them
 # proves nothing about it).
-STRATA_MNEMONICS=(StrataLayer StrataImage StrataOCILayout StrataTarball)
+STRATA_MNEMONICS=(StrataLayer StrataImage StrataOCILayout StrataDockerArchive)
 BB_STATE=()
 trap 'for s in "${BB_STATE[@]}"; do stop_buildbarn "$s"; done; cleanup_servers' EXIT
 

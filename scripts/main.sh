@@ -19,7 +19,7 @@ log "bazel build //examples/hello:image"
 bazel build //examples/hello:image --output_groups=+oci_layout,+tarball
 out=bazel-bin/examples/hello
 log "built //examples/hello:image"
-"$(strata_bin)" describe --digest $out/image.digest --manifest $out/image.manifest.json --config $out/image.config.json
+"$(strata_bin)" inspect --digest $out/image.digest --manifest $out/image.manifest.json --config $out/image.config.json
 
 log "bazel run //examples/hello:image.push (to the local registry)"
 bazel run //examples/hello:image.push -- --repository "$EXAMPLE_REGISTRY/strata/hello" --tag latest --refs-out "$ROOT/.cache/pushed.txt"

@@ -99,19 +99,23 @@ func (img *Image) Manifest() *v1.Manifest { return img.manifest }
 // RawConfig is the config blob.
 func (img *Image) RawConfig() []byte { return img.rawConfig }
 
+// MediaType is the manifest's media type: its mediaType field, or OCI's
+// when the field is empty (it is optional in an OCI manifest).
+func (img *Image) MediaType() types.MediaType {
+	if img.manifest.MediaType != "" {
+		return img.manifest.MediaType
+	}
+	return types.OCIManifestSchema1
+}
+
 // BlobPath is the file holding the layer blob with digest h.
 func (img *Image) BlobPath(h v1.Hash) string { return img.blobs[h] }
 
 type core struct{ img *Image }
 
-func (c core) RawConfigFile() ([]byte, error) { return c.img.rawConfig, nil }
-func (c core) RawManifest() ([]byte, error)   { return c.img.rawManifest, nil }
-func (c core) MediaType() (types.MediaType, error) {
-	if c.img.manifest.MediaType != "" {
-		return c.img.manifest.MediaType, nil
-	}
-	return types.OCIManifestSchema1, nil
-}
+func (c core) RawConfigFile() ([]byte, error)      { return c.img.rawConfig, nil }
+func (c core) RawManifest() ([]byte, error)        { return c.img.rawManifest, nil }
+func (c core) MediaType() (types.MediaType, error) { return c.img.MediaType(), nil }
 
 func (c core) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 	if h == c.img.manifest.Config.Digest {

@@ -5,6 +5,12 @@
 // directory present as its own entry before its children, one fixed mtime,
 // no atime/ctime, empty user and group names, numeric uid/gid as given, and
 // USTAR headers unless a field needs PAX (long names, large sizes or ids).
+//
+// Why a package of its own: archive/tar (used underneath) writes each header
+// as it is given, and go-containerregistry takes a layer as a finished tar
+// (tarball.LayerFromOpener) and never rewrites it. The order, the implied
+// parent directories and the header format chosen here are what make a
+// layer's digest the same on every machine; no library does that part.
 package canontar
 
 import (

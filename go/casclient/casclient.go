@@ -6,6 +6,11 @@
 // CAS key, so no mapping is needed: the descriptor's digest and size name it.
 // gRPC caches are read with the REAPI ByteStream service
 // ("{instance}/blobs/{hash}/{size}"); HTTP caches with GET {url}/cas/{hash}.
+//
+// Why not a REAPI client library (bazelbuild/remote-apis-sdks): push only
+// ever reads blobs whose keys it already has, which is one ByteStream Read or
+// one GET; the SDK's action execution, upload batching and its own auth and
+// retry layers would be a large dependency for two calls.
 package casclient
 
 import (

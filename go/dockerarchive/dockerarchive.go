@@ -4,6 +4,12 @@
 // The archive itself is canonical (package canontar): blobs are stored once
 // under blobs/sha256/<hex>, the layout `docker save` uses since Docker 25,
 // and RepoTags keep the order the user gave, so the tarball is reproducible.
+//
+// Why not go-containerregistry's tarball.Write: it stores layers as
+// <hex>.tar.gz files (the layout before Docker 25), and collects the tags of
+// an image from a map, so several repo_tags of one image come out in no fixed
+// order. It also needs every layer's bytes through a v1.Image, where this
+// writer reads each blob file once, straight into the archive.
 package dockerarchive
 
 import (

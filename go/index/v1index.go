@@ -31,11 +31,15 @@ type rawIndex struct {
 	children map[v1.Hash]v1.Image
 }
 
-func (r *rawIndex) MediaType() (types.MediaType, error) {
-	if r.m.MediaType != "" {
-		return r.m.MediaType, nil
+func (r *rawIndex) MediaType() (types.MediaType, error) { return MediaType(r.m), nil }
+
+// MediaType is the media type of index manifest m: its mediaType field, or
+// OCI's when the field is empty (it is optional in an OCI index).
+func MediaType(m *v1.IndexManifest) types.MediaType {
+	if m.MediaType != "" {
+		return m.MediaType
 	}
-	return types.OCIImageIndex, nil
+	return types.OCIImageIndex
 }
 
 func (r *rawIndex) Digest() (v1.Hash, error) {

@@ -245,3 +245,66 @@ func TestAnonymousBearerToken(t *testing.T) {
 		t.Fatal("the token endpoint was never asked: the bearer flow did not run")
 	}
 }
+
+// TestBlobNotMatchingDigest: a config or layer blob served with other bytes
+// than its digest names fails the pull (go-containerregistry's reader
+// verifies what remote.Layer returns; pull does not hash it again), and no
+// pulled.json is written.
+func TestBlobNotMatchingDigest(t *testing.T) {
+	for _, which := range []string{"config", "layer"} {
+		t.Run(which, func(t *testing.T) {
+			reg := registry.New(quiet)
+			var bad atomic.Value
+			bad.Store("")
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if d := bad.Load().(string); d != "" && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+d) {
+					w.Write([]byte("not the blob you pinned"))
+					return
+				}
+				reg.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			img, d := seed(t, srv)
+			m, _ := img.Manifest()
+			target := m.Config.Digest
+			if which == "layer" {
+				target = m.Layers[1].Digest
+			}
+			bad.Store(target.String())
+			out := t.TempDir()
+			_, err := pull.Pull(context.Background(), pull.Request{Name: "base", Image: host(srv) + "/base", Digest: d.String(), Platform: amd64, Layers: true, Out: out}, retry)
+			if err == nil || !strings.Contains(err.Error(), target.Hex) || (which == "config" && !strings.Contains(err.Error(), `image_pull(name = "base")`)) {
+				t.Fatalf("want an error naming the blob %s, got %v", target, err)
+			}
+			if _, err := os.Stat(filepath.Join(out, "pulled.json")); err == nil {
+				t.Error("pulled.json written for a corrupt pull")
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// TestIndexPlatformWithoutVariant: a platform without a variant takes the
+// index's entry of that os and architecture whatever its variant.
+func TestIndexPlatformWithoutVariant(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer srv.Close()
+	a, _ := random.Image(512, 1)
+	b, _ := random.Image(512, 1)
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: a, Descriptor: v1.Descriptor{Platform: &amd64}},
+		mutate.IndexAddendum{Add: b, Descriptor: v1.Descriptor{Platform: &arm64v8}})
+	ref, _ := name.ParseReference(host(srv) + "/multi:1")
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := idx.Digest()
+	bd, _ := b.Digest()
+	s, err := pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: v1.Platform{OS: "linux", Architecture: "arm64"}, Out: t.TempDir()}, retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ManifestDigest != bd.String() {
+		t.Errorf("picked %s, want the arm64 manifest %s", s.ManifestDigest, bd)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/index"
 	"github.com/strata-build/rules_strata/go/regclient"
 )
 
@@ -117,7 +118,7 @@ func PushIndex(ctx context.Context, idx Index, targets []Target, platformTags bo
 			}
 		}
 	}
-	raw := rawIndex{idx.Raw, im.MediaType}
+	raw := rawIndex{idx.Raw, index.MediaType(im)}
 	for i, t := range targets {
 		ref := results[i].Reference
 		if !results[i].UpToDate && !o.DryRun {
@@ -163,7 +164,7 @@ func ProbeIndex(ctx context.Context, idx Index, targets []Target, r regclient.Re
 			res.Manifest = true
 		} else {
 			for _, c := range idx.Children {
-				missing, err := missingBlobs(ctx, access, c.Image, t.Repository, Options{Retry: r})
+				missing, err := missingBlobs(c.Image, t.Repository, opts)
 				if err != nil {
 					return out, err
 				}
@@ -186,10 +187,5 @@ type rawIndex struct {
 	mt  types.MediaType
 }
 
-func (r rawIndex) RawManifest() ([]byte, error) { return r.raw, nil }
-func (r rawIndex) MediaType() (types.MediaType, error) {
-	if r.mt == "" {
-		return types.OCIImageIndex, nil
-	}
-	return r.mt, nil
-}
+func (r rawIndex) RawManifest() ([]byte, error)        { return r.raw, nil }
+func (r rawIndex) MediaType() (types.MediaType, error) { return r.mt, nil }

@@ -41,7 +41,7 @@ func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []
 		if d, err := remote.Head(t.Repository.Digest(digest.String()), opts...); err == nil && d.Digest == digest {
 			res.Manifest = true
 		} else {
-			missing, err := missingBlobs(ctx, access, img, t.Repository, Options{Retry: r})
+			missing, err := missingBlobs(img, t.Repository, opts)
 			if err != nil {
 				return out, err
 			}

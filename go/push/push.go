@@ -112,7 +112,7 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	var results []Result
 	pushed := map[string]name.Repository{} // registry -> first repository written there
 	for _, t := range targets {
-		r, err := pushOne(ctx, access, img, digest, t, pushed, o, opts, mounts, logw)
+		r, err := pushOne(ctx, img, digest, t, pushed, o, opts, mounts, logw)
 		if err != nil {
 			return results, redact.Error(fmt.Errorf("%s: %w", t.Repository, err))
 		}
@@ -124,7 +124,7 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	return results, nil
 }
 
-func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
+func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
 	o Options, opts []remote.Option, mounts *mountLog, logw io.Writer) (Result, error) {
 	ref := t.Repository.Digest(digest.String())
 	res := Result{Reference: ref}
@@ -132,7 +132,7 @@ func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image
 		res.UpToDate = true
 		fmt.Fprintf(logw, "%s: manifest already present\n", t.Repository)
 	} else if o.DryRun {
-		missing, err := missingBlobs(ctx, access, img, t.Repository, o)
+		missing, err := missingBlobs(img, t.Repository, opts)
 		if err != nil {
 			return res, err
 		}
@@ -179,13 +179,8 @@ func hosts(targets []Target) []string {
 // manifest is the image's manifest as remote.Put wants it.
 type manifest struct{ img *blobimage.Image }
 
-func (m manifest) RawManifest() ([]byte, error) { return m.img.RawManifest(), nil }
-func (m manifest) MediaType() (types.MediaType, error) {
-	if mt := m.img.Manifest().MediaType; mt != "" {
-		return mt, nil
-	}
-	return types.OCIManifestSchema1, nil
-}
+func (m manifest) RawManifest() ([]byte, error)        { return m.img.RawManifest(), nil }
+func (m manifest) MediaType() (types.MediaType, error) { return m.img.MediaType(), nil }
 
 func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository, pushed map[string]name.Repository,
 	o Options, opts []remote.Option, mounts *mountLog, res *Result, logw io.Writer) error {

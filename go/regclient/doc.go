@@ -13,4 +13,21 @@
 //
 // Secrets are only ever handed to go-containerregistry's authenticator; this
 // package never prints, logs or writes them.
+//
+// Why a transport of its own: go-containerregistry's retry options
+// (remote.WithRetryBackoff, WithRetryStatusCodes) retry a failed request, but
+// do not honour Retry-After and have no idle timeout per attempt, so a
+// response that stalls mid-body hangs until the whole push is cancelled. The
+// watchdog here abandons and retries a try that moves no bytes for
+// Retry.Timeout. Everything else (the registry protocol, auth challenges,
+// digests) is left to go-containerregistry, which this package only
+// configures (RemoteOptions).
+//
+// The name stays for now: other work in flight touches this package. It
+// shares its name with a well-known registry client library, which misleads
+// a reader into thinking that library is used. "registryaccess" says what it
+// is (how strata may reach registries: credentials, where they may go, the
+// transport) without that clash, and without the one "registry" would have
+// with go-containerregistry's pkg/registry that the tests use; it is the name
+// to move to once nothing else is editing the package.
 package regclient

@@ -10,14 +10,14 @@ load(":strata_attr.bzl", "STRATA_EXEC")
 load(":target_platform.bzl", "TargetPlatformInfo")
 
 def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
-    """Runs a strata writer (oci-layout, tarball) over an image's blobs.
+    """Runs a strata writer (oci-layout, docker-archive) over an image's blobs.
 
     A layer left in its registry (shallow image_pull) gets --blob "", and the
     writer fails with advice if asked for bytes it does not have.
 
     Args:
       ctx: the rule context (needs the _strata attribute).
-      command: strata subcommand, "oci-layout" or "tarball".
+      command: strata subcommand, "oci-layout" or "docker-archive".
       mnemonic: action mnemonic.
       what: what is written, for the progress message.
       output: the File or directory to write.
@@ -100,7 +100,7 @@ def _image_impl(ctx):
     tag_args = []
     for tag in ctx.attr.repo_tags:
         tag_args.extend(["--tag", tag])
-    write_image_file(ctx, "tarball", "StrataTarball", "docker-archive", tarball, manifest, config, all_layers, tag_args)
+    write_image_file(ctx, "docker-archive", "StrataDockerArchive", "docker-archive", tarball, manifest, config, all_layers, tag_args)
 
     return [
         DefaultInfo(files = depset([digest, manifest, config])),

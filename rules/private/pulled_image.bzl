@@ -17,7 +17,7 @@ def _pulled_image_impl(ctx):
         for i, d in enumerate(ctx.files.descriptors)
     ]
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
-    write_image_file(ctx, "tarball", "StrataTarball", "docker-archive", tarball, ctx.file.manifest, ctx.file.config, layers)
+    write_image_file(ctx, "docker-archive", "StrataDockerArchive", "docker-archive", tarball, ctx.file.manifest, ctx.file.config, layers)
     return [
         DefaultInfo(files = depset([ctx.file.digest, ctx.file.manifest, ctx.file.config])),
         ImageInfo(

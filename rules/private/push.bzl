@@ -2,6 +2,7 @@
 
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_for_bazel", "label_str")
+load(":launcher.bzl", "LAUNCHER", "strata_launcher")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
@@ -49,40 +50,26 @@ def tag_template_args(ctx, args, templates):
     )
     return status + [tags_file]
 
-def push_launcher(ctx, args, runfiles):
-    """The `bazel run` script of a push or probe: strata with args, from runfiles.
-
-    The script runs from the runfiles tree, wherever it is started from, and
-    reads its arguments (one per line) from a file.
+def push_command(ctx, command, spec):
+    """The strata command line of a push or probe target, and the Files it reads.
 
     Args:
-      ctx: the rule's context (_launcher, _strata_run).
-      args: the strata command line.
-      runfiles: Files the command reads.
+      ctx: the rule's context (repositories, remote_tags, stamp).
+      command: push, probe, push-index or probe-index.
+      spec: the push spec File.
 
     Returns:
-      The target's DefaultInfo, in a list.
+      (Args, list of Files for the runfiles).
     """
-    cmd = ctx.actions.declare_file(ctx.label.name + ".args")
-    args.set_param_file_format("multiline")
-    script = ctx.actions.declare_file(ctx.label.name + ".sh")
-    ctx.actions.expand_template(
-        template = ctx.file._launcher,
-        output = script,
-        substitutions = {
-            "%{strata}": ctx.executable._strata_run.short_path,
-            "%{workspace}": ctx.workspace_name,
-            "%{args_file}": cmd.short_path,
-        },
-        is_executable = True,
-    )
-    ctx.actions.write(cmd, args)
-    return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = runfiles + [cmd, ctx.executable._strata_run]))]
+    args = ctx.actions.args()
+    args.add_all([command, "--target", label_str(ctx.label), "--spec", spec.short_path])
+    args.add_all(ctx.attr.repositories, before_each = "--default-repository")
+    args.add_all([t for t in ctx.attr.remote_tags if "{" not in t], before_each = "--tag")
+    runfiles = [spec] + tag_template_args(ctx, args, [t for t in ctx.attr.remote_tags if "{" in t])
+    return args, runfiles
 
 def _image_push_impl(ctx, command = "push"):
     image = ctx.attr.image[ImageInfo]
-    templates = [t for t in ctx.attr.remote_tags if "{" in t]
-    plain_tags = [t for t in ctx.attr.remote_tags if "{" not in t]
 
     # Everything push needs except blobs, in one small file made by a local
     # action. Runfiles never carry blobs (`bazel run` would download them),
@@ -109,25 +96,17 @@ def _image_push_impl(ctx, command = "push"):
         progress_message = "Writing push spec of %s" % label_str(ctx.label),
         execution_requirements = {"no-remote": "1"},
     )
-    inputs = [spec]
-
-    args = ctx.actions.args()
-    args.add_all([command, "--target", label_str(ctx.label), "--spec", spec.short_path])
-    args.add_all(ctx.attr.repositories, before_each = "--default-repository")
-    args.add_all(plain_tags, before_each = "--tag")
-
-    inputs.extend(tag_template_args(ctx, args, templates))
+    args, runfiles = push_command(ctx, command, spec)
     if getattr(ctx.attr, "dry_run", False):
         args.add("--dry-run")
-
-    return push_launcher(ctx, args, inputs)
+    return strata_launcher(ctx, args, runfiles)
 
 _ATTRS = {
     "image": attr.label(doc = "The `image` (or `image_pull`) the repositories should hold: what push uploads and probe looks for.", mandatory = True, providers = [ImageInfo]),
     "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when the stamped push runs (`bazel run --stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, volatile keys included, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact). See [stamping](stamping.md)."),
     "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
     "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (a push with templates then fails, naming them, unless run with `-- --skip-tag-templates`); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
-    "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
+    "_launcher": LAUNCHER,
     "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
     "_strata": STRATA_EXEC,
     "_strata_run": STRATA_RUN,

@@ -2,13 +2,12 @@
 
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_for_bazel", "label_str")
-load(":push.bzl", "push_launcher", "tag_template_args")
+load(":launcher.bzl", "LAUNCHER", "strata_launcher")
+load(":push.bzl", "push_command")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
 def _impl(ctx, command):
     idx = ctx.attr.index[ImageIndexInfo]
-    templates = [t for t in ctx.attr.remote_tags if "{" in t]
-    plain_tags = [t for t in ctx.attr.remote_tags if "{" not in t]
 
     # One small local file with the index and, per child, what `strata push`
     # needs (as image_push's push spec): never a blob, see push.bzl.
@@ -29,20 +28,14 @@ def _impl(ctx, command):
         arguments = [sargs],
         inputs = inputs,
         outputs = [spec],
-        mnemonic = "StrataPushSpec",
+        mnemonic = "StrataIndexPushSpec",
         progress_message = "Writing push spec of %s" % label_str(ctx.label),
         execution_requirements = {"no-remote": "1"},
     )
-    runfiles = [spec]
-
-    args = ctx.actions.args()
-    args.add_all([command, "--target", label_str(ctx.label), "--spec", spec.short_path])
-    args.add_all(ctx.attr.repositories, before_each = "--default-repository")
-    args.add_all(plain_tags, before_each = "--tag")
+    args, runfiles = push_command(ctx, command, spec)
     if ctx.attr.platform_tags:
         args.add("--platform-tags")
-    runfiles.extend(tag_template_args(ctx, args, templates))
-    return push_launcher(ctx, args, runfiles)
+    return strata_launcher(ctx, args, runfiles)
 
 def _push_impl(ctx):
     return _impl(ctx, "push-index")
@@ -56,7 +49,7 @@ _ATTRS = {
     "remote_tags": attr.string_list(doc = "Tags to set on the index in every repository; `{VAR}` templates as in image_push. Children get no tags (unless `platform_tags`)."),
     "repositories": attr.string_list(doc = "Repositories to push to."),
     "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not; -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
-    "_launcher": attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True),
+    "_launcher": LAUNCHER,
     "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
     "_strata": STRATA_EXEC,
     "_strata_run": STRATA_RUN,

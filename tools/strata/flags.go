@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"strings"
 )
@@ -19,12 +18,18 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// required fails when any named flag was left empty.
+// required fails with a usageError when any named flag was left empty.
 func required(fs *flag.FlagSet, names ...string) error {
 	for _, n := range names {
 		if fs.Lookup(n).Value.String() == "" {
-			return fmt.Errorf("missing --%s", n)
+			return usageError("missing --" + n)
 		}
 	}
 	return nil
 }
+
+// usageError is a mistake in the command line that package flag cannot see
+// (exit 2, as flag's own errors).
+type usageError string
+
+func (e usageError) Error() string { return string(e) }

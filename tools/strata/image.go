@@ -7,9 +7,7 @@ import (
 	"os"
 
 	"github.com/strata-build/rules_strata/go/blobimage"
-	"github.com/strata-build/rules_strata/go/dockerarchive"
 	"github.com/strata-build/rules_strata/go/image"
-	"github.com/strata-build/rules_strata/go/ocilayout"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -78,41 +76,4 @@ func (i *imageOnDisk) load(fs *flag.FlagSet) (*blobimage.Image, error) {
 func imageFileError(target, manifest, config string, err error) error {
 	return usererr.New(target, "", fmt.Sprintf("cannot read the image from %s (manifest) and %s (config): %v", manifest, config, err),
 		"these files are written by the image rule, or by image_pull for a base: rebuild the image target, or re-fetch the base with `bazel sync --only=NAME`; never edit them by hand")
-}
-
-func runOCILayout(args []string) error {
-	fs := newFlags("oci-layout")
-	in := addImageFlags(fs, "output: OCI layout directory")
-	tag := fs.String("tag", "latest", "ref name of the image in index.json")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	img, err := in.load(fs)
-	if err != nil {
-		return err
-	}
-	return ocilayout.Write(*in.out, img, *tag)
-}
-
-func runTarball(args []string) error {
-	fs := newFlags("tarball")
-	in := addImageFlags(fs, "output: docker-archive tar file")
-	var tags repeated
-	fs.Var(&tags, "tag", "repo:tag to record in the archive (repeat)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	img, err := in.load(fs)
-	if err != nil {
-		return err
-	}
-	f, err := os.Create(*in.out)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := dockerarchive.Write(f, img, tags); err != nil {
-		return err
-	}
-	return f.Close()
 }

@@ -20,23 +20,33 @@ type command struct {
 	run     func(args []string) error
 }
 
+// commands is every verb. One verb, one word: verb "a-b" is run by runAB in
+// tools/strata/ab.go, and a Bazel action that runs it has the mnemonic
+// StrataAB (TestVerbFiles checks both), so an action in a Bazel log leads to
+// its file in one step.
 var commands = map[string]command{
-	"layer":         {"build one layer blob and its descriptor from a layer spec", runLayer},
-	"image":         {"assemble an image config, manifest and digest from descriptors", runImage},
-	"oci-layout":    {"write an image as an OCI image layout directory", runOCILayout},
-	"tarball":       {"write an image as a docker-archive tarball (docker load)", runTarball},
-	"list-layer":    {"print a layer blob as one JSON line per entry", runListLayer},
-	"describe":      {"print an image digest and a table of its layers", runDescribe},
-	"push":          {"push an image to repositories and tags, uploading only missing blobs", runPush},
-	"push-spec":     {"bundle what push and probe need into one small file", runPushSpec},
-	"pull":          {"fetch a base image by digest for image_pull", runPull},
-	"pin":           {"re-pin image_pull digests to what their tags name now (--check for CI: exit 4 when stale)", runPin},
-	"probe":         {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
-	"tags":          {"expand tag templates from Bazel's workspace status", runTags},
-	"layer-listing": {"list the files (path, sha256, Go build info) of a layer blob for the SBOM", runLayerListing},
-	"provenance":    {"write the in-toto SLSA provenance of an image from its declared inputs", runProvenance},
-	"sbom":          {"write the SPDX 2.3 SBOM of an image from its layer listings", runSBOM},
-	"image-test":    {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
+	"docker-archive":  {"write an image as a docker-archive tarball (docker load)", runDockerArchive},
+	"image":           {"assemble an image config, manifest and digest from descriptors", runImage},
+	"image-test":      {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},
+	"index":           {"write a multi-arch image index from child manifests and configs", runIndex},
+	"index-layout":    {"write an image index and all its children as one OCI layout", runIndexLayout},
+	"index-push-spec": {"bundle what push-index and probe-index need into one small file", runIndexPushSpec},
+	"inspect":         {"print an image digest and a table of its layers", runInspect},
+	"inspect-index":   {"print an image index digest, its children and their layers", runInspectIndex},
+	"layer":           {"build one layer blob and its descriptor from a layer spec", runLayer},
+	"layer-listing":   {"list the files (path, sha256, Go build info) of a layer blob for the SBOM", runLayerListing},
+	"list-layer":      {"print a layer blob as one JSON line per entry", runListLayer},
+	"oci-layout":      {"write an image as an OCI image layout directory", runOCILayout},
+	"pin":             {"re-pin image_pull digests to what their tags name now (--check for CI: exit 4 when stale)", runPin},
+	"probe":           {"report whether repositories already hold an image (exit 0) or not (exit 3)", runProbe},
+	"probe-index":     {"report whether repositories already hold an image index (exit 0) or not (exit 3)", runProbeIndex},
+	"provenance":      {"write the in-toto SLSA provenance of an image from its declared inputs", runProvenance},
+	"pull":            {"fetch a base image by digest for image_pull", runPull},
+	"push":            {"push an image to repositories and tags, uploading only missing blobs", runPush},
+	"push-index":      {"push an image index: every child, then the index and its tags", runPushIndex},
+	"push-spec":       {"bundle what push and probe need into one small file", runPushSpec},
+	"sbom":            {"write the SPDX 2.3 SBOM of an image from its layer listings", runSBOM},
+	"tags":            {"expand tag templates from Bazel's workspace status", runTags},
 }
 
 // Exit codes, documented in docs/exit_codes.md; CI scripts branch on them,
@@ -93,14 +103,15 @@ func run(args []string) (code int) {
 	return exitOK
 }
 
-// isUsage reports errors of the command line itself: those of package flag
-// (whose errors have no type) and required()'s "missing --x".
+// isUsage reports errors of the command line itself: a usageError, or one of
+// package flag's, which have no type: their words are all there is.
 func isUsage(err error) bool {
-	if errors.Is(err, flag.ErrHelp) {
+	var ue usageError
+	if errors.Is(err, flag.ErrHelp) || errors.As(err, &ue) {
 		return true
 	}
 	msg := err.Error()
-	for _, p := range []string{"flag provided but not defined", "bad flag syntax", "flag needs an argument", "invalid value ", "invalid boolean value ", "missing --"} {
+	for _, p := range []string{"flag provided but not defined", "bad flag syntax", "flag needs an argument", "invalid value ", "invalid boolean value "} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}
@@ -117,7 +128,15 @@ func usage() {
 	var b strings.Builder
 	b.WriteString("usage: strata <command> [flags]\n\ncommands:\n")
 	for _, n := range names {
-		fmt.Fprintf(&b, "  %-11s %s\n", n, commands[n].summary)
+		fmt.Fprintf(&b, "  %-15s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprint(os.Stderr, b.String())
 }
+
+// exitError ends strata with a specific exit code and message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }

@@ -2,8 +2,18 @@ package main
 
 import (
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -37,5 +47,154 @@ func TestExitCodes(t *testing.T) {
 	}
 	if got := run([]string{"push", "--no-such-flag"}); got != exitUsage {
 		t.Errorf("unknown flag: exit %d, want %d", got, exitUsage)
+	}
+	if got := run([]string{"inspect", "--manifest", "m.json"}); got != exitUsage {
+		t.Errorf("missing required flag: exit %d, want %d", got, exitUsage)
+	}
+	if got := run([]string{"push", "--jobs", "many"}); got != exitUsage {
+		t.Errorf("bad flag value: exit %d, want %d", got, exitUsage)
+	}
+}
+
+// TestVerbFiles: every verb is one word from the Bazel log to the code. Verb
+// "a-b" is runAB in ab.go, and every action mnemonic in rules/private names a
+// verb (StrataAB runs `strata a-b`), so a mnemonic leads to its file in one
+// step.
+func TestVerbFiles(t *testing.T) {
+	words := map[string]bool{}
+	for verb, c := range commands {
+		word := strings.ReplaceAll(verb, "-", "")
+		words[word] = true
+		src, err := os.ReadFile(word + ".go")
+		if err != nil {
+			t.Errorf("verb %s: %v (each verb has a file of its own, named after it)", verb, err)
+			continue
+		}
+		fn := runtime.FuncForPC(reflect.ValueOf(c.run).Pointer()).Name()
+		fn = fn[strings.LastIndex(fn, ".")+1:]
+		if strings.ToLower(fn) != "run"+word {
+			t.Errorf("verb %s runs %s, want run<%s>", verb, fn, word)
+		}
+		if !strings.Contains(string(src), "func "+fn+"(") {
+			t.Errorf("verb %s: %s is not in %s.go", verb, fn, word)
+		}
+	}
+	bzl, err := filepath.Glob("../../rules/private/*.bzl")
+	if err != nil || len(bzl) == 0 {
+		t.Fatalf("no rules/private/*.bzl: %v", err)
+	}
+	mnemonic := regexp.MustCompile(`"Strata([A-Z][A-Za-z]*)"`)
+	seen := 0
+	for _, f := range bzl {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mnemonic.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !words[strings.ToLower(m[1])] {
+				t.Errorf("%s: mnemonic %s names no verb (want Strata<Verb> for a verb of main.go's table)", filepath.Base(f), m[0])
+			}
+		}
+	}
+	if seen < 10 {
+		t.Errorf("found only %d mnemonics in rules/private: is the pattern out of date?", seen)
+	}
+}
+
+// TestPushFlags: what push, probe and their index forms make of their
+// command line: which repositories (the BUILD file's unless the user names
+// others), which tags (plain, from files, templates filled from the status),
+// and the errors a user gets for bad ones.
+func TestPushFlags(t *testing.T) {
+	dir := t.TempDir()
+	tagsFile := filepath.Join(dir, "tags.txt")
+	status := filepath.Join(dir, "volatile-status.txt")
+	for f, s := range map[string]string{tagsFile: "t1\n\n  t2  \n", status: "BRANCH feat/X\nBUILD_TIMESTAMP 1700000000\n"} {
+		if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name     string
+		args     []string
+		insecure string // STRATA_REGISTRY_INSECURE
+		repos    []string
+		tags     []string
+		err      string // a part of the error
+	}{
+		{name: "BUILD file's repository", args: []string{"--default-repository", "reg.example/a", "--tag", "v1"}, repos: []string{"reg.example/a"}, tags: []string{"v1"}},
+		{name: "--repository replaces them", args: []string{"--default-repository", "reg.example/a", "--repository", "reg.example/b", "--repository", "other.example:5000/c/d"},
+			repos: []string{"reg.example/b", "other.example:5000/c/d"}},
+		{name: "tags in order: flags, files, templates", args: []string{"--repository", "reg.example/a", "--tag-template", "b-{BRANCH}", "--status", status, "--tags-file", tagsFile, "--tag", "t0"},
+			repos: []string{"reg.example/a"}, tags: []string{"t0", "t1", "t2", "b-feat-x"}},
+		{name: "unstamped templates skipped", args: []string{"--repository", "reg.example/a", "--tag", "v1", "--tag-template", "b-{BRANCH}", "--skip-tag-templates"},
+			repos: []string{"reg.example/a"}, tags: []string{"v1"}},
+		{name: "insecure registry", args: []string{"--repository", "127.0.0.1:5999/a"}, insecure: "127.0.0.1:5999", repos: []string{"http://127.0.0.1:5999/a"}},
+		{name: "no repository", args: []string{"--tag", "v1"}, err: "no repository given"},
+		{name: "bad tag", args: []string{"--repository", "reg.example/a", "--tag", "Not/Valid"}, err: `"Not/Valid": not a valid tag`},
+		{name: "bad repository", args: []string{"--repository", "reg.example/UPPER"}, err: `"reg.example/UPPER": not a repository`},
+		{name: "templates unstamped", args: []string{"--repository", "reg.example/a", "--tag-template", "b-{BRANCH}"}, err: "this run is not stamped"},
+		{name: "unknown status key", args: []string{"--repository", "reg.example/a", "--tag-template", "b-{NOPE}", "--status", status}, err: "NOPE"},
+		{name: "missing tags file", args: []string{"--repository", "reg.example/a", "--tags-file", filepath.Join(dir, "none")}, err: "no such file"},
+		{name: "unknown flag", args: []string{"--repositry", "reg.example/a"}, err: "flag provided but not defined"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("STRATA_REGISTRY_INSECURE", c.insecure)
+			p := newPushFlags("push")
+			p.fs.SetOutput(io.Discard)
+			err := p.fs.Parse(append([]string{"--target", "//app:push"}, c.args...))
+			var targets []push.Target
+			if err == nil {
+				targets, err = p.targets("image_push")
+			}
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one with %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var repos []string
+			for _, tg := range targets {
+				r := tg.Repository.String()
+				if tg.Repository.Scheme() == "http" {
+					r = "http://" + r
+				}
+				repos = append(repos, r)
+				if !reflect.DeepEqual(tg.Tags, c.tags) {
+					t.Errorf("%s: tags %q, want %q", r, tg.Tags, c.tags)
+				}
+			}
+			if !reflect.DeepEqual(repos, c.repos) {
+				t.Errorf("repositories %q, want %q", repos, c.repos)
+			}
+		})
+	}
+}
+
+// TestUploadFlags: the flags only push and push-index have, and the retry
+// flags all four share, reach the push options.
+func TestUploadFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want push.Options
+	}{
+		{nil, push.Options{Retry: regclient.DefaultRetry, Jobs: 4}},
+		{[]string{"--dry-run", "--jobs", "9", "--attempts", "2", "--timeout", "3s", "--retry-base-delay", "1ms", "--retry-max-delay", "2ms"},
+			push.Options{Retry: regclient.Retry{Attempts: 2, Timeout: 3 * time.Second, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}, Jobs: 9, DryRun: true}},
+	} {
+		p := newPushFlags("push")
+		u := p.addUploadFlags()
+		if err := p.fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		got := u.options(*p.retry)
+		got.Log, got.Progress = nil, nil
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%q: options %+v, want %+v", c.args, got, c.want)
+		}
 	}
 }

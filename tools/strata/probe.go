@@ -4,18 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/strata-build/rules_strata/go/push"
 )
-
-// exitError ends strata with a specific exit code and message.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e exitError) Error() string { return e.msg }
 
 // probeMissing is the exit code for "something needs pushing", distinct from
 // 1 (an error), so CI can branch on it.
@@ -36,20 +27,9 @@ func runProbe(args []string) error {
 		return err
 	}
 	fmt.Printf("image digest: %s\n", digest)
-	complete := true
-	for _, r := range results {
-		repo := r.Target.Repository.String()
-		switch {
-		case r.Complete():
-			fmt.Printf("%s: present, tags up to date\n", repo)
-		case r.Manifest:
-			fmt.Printf("%s: present; tags to move: %s\n", repo, strings.Join(r.StaleTags, ", "))
-		default:
-			n := len(img.Manifest().Layers) + 1
-			fmt.Printf("%s: missing (%d of %d blobs absent)\n", repo, len(r.MissingBlobs), n)
-		}
-		complete = complete && r.Complete()
-	}
+	complete := push.ReportProbe(os.Stdout, results, func(r push.ProbeResult) string {
+		return fmt.Sprintf("%d of %d blobs absent", len(r.MissingBlobs), len(img.Manifest().Layers)+1)
+	})
 	if !complete {
 		return exitError{probeMissing, "not everything is pushed yet (exit 3): build, test and push"}
 	}

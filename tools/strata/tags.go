@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/strata-build/rules_strata/go/tagtemplate"
@@ -49,4 +50,32 @@ func (s *stampFlags) expand(target string) ([]string, error) {
 		tags = append(tags, tag)
 	}
 	return tags, nil
+}
+
+func runTags(args []string) error {
+	fs := newFlags("tags")
+	var templates, status repeated
+	fs.Var(&templates, "template", "tag template such as pr-{PR_NUMBER}-{SHORT_SHA} (repeat)")
+	fs.Var(&status, "status", "Bazel workspace status file (repeat; later ones win)")
+	out := fs.String("out", "", "output: one tag per line")
+	target := fs.String("target", "", "label of the push target, for messages")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	vars, err := tagtemplate.ReadStatus(status...)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, t := range templates {
+		tag, err := tagtemplate.Expand(t, vars)
+		if err != nil {
+			return usererr.New(*target, t, err.Error(), "")
+		}
+		lines = append(lines, tag)
+	}
+	return os.WriteFile(*out, []byte(strings.Join(lines, "\n")), 0o644)
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/strata-build/rules_strata/go/image"
 )
 
-func runDescribe(args []string) error {
-	fs := newFlags("describe")
+func runInspect(args []string) error {
+	fs := newFlags("inspect")
 	manifest := fs.String("manifest", "", "image manifest JSON")
 	cfg := fs.String("config", "", "image config JSON")
 	digest := fs.String("digest", "", "image digest file")

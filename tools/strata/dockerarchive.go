@@ -1,0 +1,30 @@
+package main
+
+import (
+	"os"
+
+	"github.com/strata-build/rules_strata/go/dockerarchive"
+)
+
+func runDockerArchive(args []string) error {
+	fs := newFlags("docker-archive")
+	in := addImageFlags(fs, "output: docker-archive tar file")
+	var tags repeated
+	fs.Var(&tags, "tag", "repo:tag to record in the archive (repeat)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	img, err := in.load(fs)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*in.out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := dockerarchive.Write(f, img, tags); err != nil {
+		return err
+	}
+	return f.Close()
+}

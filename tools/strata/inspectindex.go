@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/strata-build/rules_strata/go/index"
+)
+
+// runInspectIndex prints an index and its children (the image_index_inspect
+// action): manifests and configs only.
+func runInspectIndex(args []string) error {
+	fs := newFlags("inspect-index")
+	idxPath := fs.String("index", "", "index JSON")
+	digest := fs.String("digest", "", "index digest file")
+	out := fs.String("out", "", "write here instead of stdout")
+	var manifests, configs repeated
+	fs.Var(&manifests, "manifest", "child manifest JSON (repeat, in index order)")
+	fs.Var(&configs, "config", "child config JSON (repeat; pairs with --manifest)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "digest"); err != nil {
+		return err
+	}
+	if len(configs) != len(manifests) {
+		return fmt.Errorf("%d manifests, %d configs", len(manifests), len(configs))
+	}
+	raw, err := os.ReadFile(*idxPath)
+	if err != nil {
+		return err
+	}
+	idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	d, err := os.ReadFile(*digest)
+	if err != nil {
+		return err
+	}
+	var children []index.Described
+	for i := range manifests {
+		mb, err := os.ReadFile(manifests[i])
+		if err != nil {
+			return err
+		}
+		cb, err := os.ReadFile(configs[i])
+		if err != nil {
+			return err
+		}
+		m, err := v1.ParseManifest(bytes.NewReader(mb))
+		if err != nil {
+			return err
+		}
+		c, err := v1.ParseConfigFile(bytes.NewReader(cb))
+		if err != nil {
+			return err
+		}
+		children = append(children, index.Described{Manifest: m, Config: c})
+	}
+	var b bytes.Buffer
+	index.Describe(&b, idx, string(d), children)
+	if *out == "" {
+		_, err := os.Stdout.Write(b.Bytes())
+		return err
+	}
+	return os.WriteFile(*out, b.Bytes(), 0o644)
+}
