@@ -23,7 +23,7 @@ func Describe(w io.Writer, digest string, manifest *v1.Manifest, cfg *v1.ConfigF
 	for i, l := range manifest.Layers {
 		by := ""
 		if i < len(history) {
-			by = strings.TrimPrefix(history[i], "rules_strata image_layer ")
+			by = strings.TrimPrefix(history[i], HistoryPrefix)
 		}
 		fmt.Fprintf(w, "%-3d %10s  %-12s %-19s %s\n", i+1, humanSize(l.Size), compressionOf(string(l.MediaType)), l.Digest.String()[:19], by)
 		total += l.Size

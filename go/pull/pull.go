@@ -23,7 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
@@ -129,8 +129,8 @@ func write(req Request, repo name.Repository, manifestBytes, cfgBytes []byte, m 
 		}
 	}
 	for i, l := range m.Layers {
-		d := descriptor.Layer{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i], Source: repo.Name()}
-		if err := descriptor.Write(filepath.Join(req.Out, fmt.Sprintf("layer_%d.json", i)), d); err != nil {
+		d := spec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i], Source: repo.Name()}
+		if err := spec.Write(filepath.Join(req.Out, fmt.Sprintf("layer_%d.json", i)), &d); err != nil {
 			return err
 		}
 		if req.Layers {

@@ -1,5 +1,6 @@
 """Implementation of image_index: a multi-arch OCI image index."""
 
+load(":actions.bzl", "image_files_inputs")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
@@ -54,14 +55,8 @@ def _image_index_impl(ctx):
     largs.add_all(["index-layout", "--index", index, "--out", layout.path])
     linputs = [index]
     for _, img in children:
-        largs.add_all(["--manifest", img.manifest, "--config", img.config])
-        linputs.extend([img.manifest, img.config])
-        for layer in img.layers:
-            largs.add("--descriptor", layer.descriptor)
-            largs.add("--blob", layer.blob.path if layer.blob else "")
-            linputs.append(layer.descriptor)
-            if layer.blob:
-                linputs.append(layer.blob)
+        largs.add("--image-files", img.files)
+        linputs.extend(image_files_inputs(img, blobs = True))
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [largs],

@@ -11,18 +11,17 @@ import (
 
 func runDescribe(args []string) error {
 	fs := newFlags("describe")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	digest := fs.String("digest", "", "image digest file")
+	in := fs.String("image-files", "", "image files manifest JSON written by the image rule (reads its manifest, config and digest)")
 	out := fs.String("out", "", "write here instead of stdout (the image_inspect action)")
-	target := fs.String("target", "", "label of the image target, for error messages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := required(fs, "manifest", "config", "digest"); err != nil {
+	files, err := imageFiles(fs, *in)
+	if err != nil {
 		return err
 	}
-	d, err := os.ReadFile(*digest)
+	target, manifest, cfg := &files.Target, &files.Manifest, &files.Config
+	d, err := os.ReadFile(files.Digest)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/strata-build/rules_strata/go/dockerarchive"
 	"github.com/strata-build/rules_strata/go/image"
 	"github.com/strata-build/rules_strata/go/ocilayout"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -43,32 +44,21 @@ func runImage(args []string) error {
 	return nil
 }
 
-// imageOnDisk are the flags that locate a built image: manifest, config and
-// descriptor/blob pairs (the inputs of the layout and tarball writers).
-type imageOnDisk struct {
-	manifest, config, out, target *string
-	descs, blobs                  repeated
+// imageFiles reads the image files manifest (--image-files) that names a
+// built image's manifest, config, digest and layers: the one input flag of
+// every verb that reads an image on disk.
+func imageFiles(fs *flag.FlagSet, path string) (spec.ImageFiles, error) {
+	if err := required(fs, "image-files"); err != nil {
+		return spec.ImageFiles{}, err
+	}
+	return spec.ReadImageFiles(path)
 }
 
-func addImageFlags(fs *flag.FlagSet, outHelp string) *imageOnDisk {
-	i := &imageOnDisk{
-		manifest: fs.String("manifest", "", "image manifest JSON"),
-		config:   fs.String("config", "", "image config JSON"),
-		out:      fs.String("out", "", outHelp),
-		target:   fs.String("target", "", "label of the image target, for error messages"),
-	}
-	fs.Var(&i.descs, "descriptor", "layer descriptor (repeat; pairs with --blob)")
-	fs.Var(&i.blobs, "blob", "layer blob (repeat; pairs with --descriptor)")
-	return i
-}
-
-func (i *imageOnDisk) load(fs *flag.FlagSet) (*blobimage.Image, error) {
-	if err := required(fs, "manifest", "config", "out"); err != nil {
-		return nil, err
-	}
-	img, err := blobimage.Load(*i.manifest, *i.config, i.descs, i.blobs)
+// loadImage reads the image an image files manifest names.
+func loadImage(files spec.ImageFiles) (*blobimage.Image, error) {
+	img, err := blobimage.Load(files)
 	if err != nil {
-		return nil, imageFileError(*i.target, *i.manifest, *i.config, err)
+		return nil, imageFileError(files.Target, files.Manifest, files.Config, err)
 	}
 	return img, nil
 }
@@ -82,31 +72,47 @@ func imageFileError(target, manifest, config string, err error) error {
 
 func runOCILayout(args []string) error {
 	fs := newFlags("oci-layout")
-	in := addImageFlags(fs, "output: OCI layout directory")
+	in := fs.String("image-files", "", "image files manifest JSON written by the image rule")
+	out := fs.String("out", "", "output: OCI layout directory")
 	tag := fs.String("tag", "latest", "ref name of the image in index.json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	img, err := in.load(fs)
+	files, err := imageFiles(fs, *in)
 	if err != nil {
 		return err
 	}
-	return ocilayout.Write(*in.out, img, *tag)
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	img, err := loadImage(files)
+	if err != nil {
+		return err
+	}
+	return ocilayout.Write(*out, img, *tag)
 }
 
 func runTarball(args []string) error {
 	fs := newFlags("tarball")
-	in := addImageFlags(fs, "output: docker-archive tar file")
+	in := fs.String("image-files", "", "image files manifest JSON written by the image rule")
+	out := fs.String("out", "", "output: docker-archive tar file")
 	var tags repeated
 	fs.Var(&tags, "tag", "repo:tag to record in the archive (repeat)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	img, err := in.load(fs)
+	files, err := imageFiles(fs, *in)
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(*in.out)
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	img, err := loadImage(files)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}

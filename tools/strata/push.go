@@ -15,10 +15,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/casclient"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
-	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/tagtemplate"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
@@ -59,7 +58,7 @@ func newPushFlags(name string) *pushFlags {
 // pushJob is a loaded push spec and where it goes.
 type pushJob struct {
 	img     *blobimage.Image
-	spec    pushspec.Spec
+	spec    spec.Push
 	digest  v1.Hash
 	targets []push.Target
 }
@@ -120,7 +119,6 @@ func (p *pushFlags) targets(owner string) ([]push.Target, error) {
 }
 
 func (p *pushFlags) loadSpec() (pushJob, error) {
-	var spec pushspec.Spec
 	if err := required(p.fs, "spec"); err != nil {
 		return pushJob{}, err
 	}
@@ -128,58 +126,37 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 	if err != nil {
 		return pushJob{}, err
 	}
-	spec, err = pushspec.Read(*p.spec)
+	s, err := spec.ReadPush(*p.spec)
 	if err != nil {
 		return pushJob{}, err
 	}
-	img, err := spec.Image(execPath)
+	img, err := blobimage.FromPush(s, execPath)
 	if err != nil {
 		return pushJob{}, usererr.New(*p.target, "", fmt.Sprintf("cannot read the image in push spec %s: %v", *p.spec, err),
 			"the push spec is written by the push target's build: rebuild it (bazel build TARGET); never edit it by hand")
 	}
-	return pushJob{img: img, spec: spec, targets: targets}, nil
+	return pushJob{img: img, spec: s, targets: targets}, nil
 }
 
 func runPushSpec(args []string) error {
 	fs := newFlags("push-spec")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	digest := fs.String("digest", "", "file holding the manifest digest")
+	in := fs.String("image-files", "", "image files manifest JSON written by the image rule")
 	out := fs.String("out", "", "output: push spec JSON")
-	var descs, blobs, targets repeated
-	fs.Var(&descs, "descriptor", "layer descriptor (repeat)")
-	fs.Var(&blobs, "blob", "layer blob's execution-root path, or \"\" (repeat; pairs with --descriptor)")
-	fs.Var(&targets, "layer-target", "label of the layer's target (repeat; pairs with --descriptor)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := required(fs, "manifest", "config", "digest", "out"); err != nil {
-		return err
-	}
-	if len(blobs) != len(descs) || len(targets) != len(descs) {
-		return fmt.Errorf("%d descriptors, %d blobs, %d layer targets", len(descs), len(blobs), len(targets))
-	}
-	var s pushspec.Spec
-	var err error
-	if s.Manifest, err = os.ReadFile(*manifest); err != nil {
-		return err
-	}
-	if s.Config, err = os.ReadFile(*cfg); err != nil {
-		return err
-	}
-	d, err := os.ReadFile(*digest)
+	files, err := imageFiles(fs, *in)
 	if err != nil {
 		return err
 	}
-	s.Digest = strings.TrimSpace(string(d))
-	for i, p := range descs {
-		desc, err := descriptor.Read(p)
-		if err != nil {
-			return err
-		}
-		s.Layers = append(s.Layers, pushspec.Layer{Descriptor: desc, Blob: blobs[i], Target: targets[i]})
+	if err := required(fs, "out"); err != nil {
+		return err
 	}
-	return pushspec.Write(*out, s)
+	s, err := blobimage.PushSpec(files)
+	if err != nil {
+		return err
+	}
+	return spec.Write(*out, &s)
 }
 
 func runPush(args []string) error {

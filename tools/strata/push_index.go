@@ -9,10 +9,10 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/push"
-	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -22,25 +22,23 @@ func init() {
 	commands["probe-index"] = command{"report whether repositories already hold an image index (exit 0) or not (exit 3)", runProbeIndex}
 }
 
-// runIndexPushSpec writes the push spec of an index: the index, and per child
-// (given in order as --manifest, --config, --digest, then its
-// --descriptor/--blob/--layer-target triples) what push-spec records.
+// runIndexPushSpec writes the push spec of an index: the index, and per
+// child (an --image-files manifest each, in index order) what push-spec
+// records.
 func runIndexPushSpec(args []string) error {
 	fs := newFlags("index-push-spec")
 	idx := fs.String("index", "", "index JSON")
 	idxDigest := fs.String("index-digest", "", "file holding the index digest")
 	out := fs.String("out", "", "output: index push spec JSON")
-	var seq ordered
-	for _, n := range []string{"manifest", "config", "digest", "descriptor", "blob", "layer-target"} {
-		fs.Var(seq.flag(n), n, n+" of a child (repeat, in order)")
-	}
+	var children repeated
+	fs.Var(&children, "image-files", "image files manifest JSON of a child (repeat, in index order)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := required(fs, "index", "index-digest", "out"); err != nil {
 		return err
 	}
-	var s pushspec.Index
+	var s spec.IndexPush
 	var err error
 	if s.Index, err = os.ReadFile(*idx); err != nil {
 		return err
@@ -50,44 +48,18 @@ func runIndexPushSpec(args []string) error {
 		return err
 	}
 	s.Digest = strings.TrimSpace(string(d))
-	var layer *pushspec.Layer
-	for _, kv := range seq {
-		if kv.name == "manifest" {
-			s.Children = append(s.Children, pushspec.Spec{})
-		}
-		if len(s.Children) == 0 {
-			return fmt.Errorf("--%s before any --manifest", kv.name)
-		}
-		c := &s.Children[len(s.Children)-1]
-		switch kv.name {
-		case "manifest":
-			c.Manifest, err = os.ReadFile(kv.value)
-		case "config":
-			c.Config, err = os.ReadFile(kv.value)
-		case "digest":
-			var b []byte
-			b, err = os.ReadFile(kv.value)
-			c.Digest = strings.TrimSpace(string(b))
-		case "descriptor":
-			c.Layers = append(c.Layers, pushspec.Layer{})
-			layer = &c.Layers[len(c.Layers)-1]
-			layer.Descriptor, err = descriptor.Read(kv.value)
-		case "blob", "layer-target":
-			if len(c.Layers) == 0 {
-				return fmt.Errorf("--%s before any --descriptor", kv.name)
-			}
-			layer = &c.Layers[len(c.Layers)-1]
-			if kv.name == "blob" {
-				layer.Blob = kv.value
-			} else {
-				layer.Target = kv.value
-			}
-		}
+	for _, p := range children {
+		files, err := spec.ReadImageFiles(p)
 		if err != nil {
 			return err
 		}
+		c, err := blobimage.PushSpec(files)
+		if err != nil {
+			return err
+		}
+		s.Children = append(s.Children, c)
 	}
-	return pushspec.WriteIndex(*out, s)
+	return spec.Write(*out, &s)
 }
 
 // loadIndex reads the index push spec and the targets (checked as for an
@@ -102,12 +74,12 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 	if err != nil {
 		return idx, nil, closeAll, err
 	}
-	spec, err := pushspec.ReadIndex(*p.spec)
+	s, err := spec.ReadIndexPush(*p.spec)
 	if err != nil {
 		return idx, nil, closeAll, err
 	}
-	idx.Raw = spec.Index
-	if idx.Digest, err = v1.NewHash(spec.Digest); err != nil {
+	idx.Raw = s.Index
+	if idx.Digest, err = v1.NewHash(s.Digest); err != nil {
 		return idx, nil, closeAll, err
 	}
 	var closers []func()
@@ -116,8 +88,8 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 			c()
 		}
 	}
-	for _, cs := range spec.Children {
-		img, err := cs.Image(execPath)
+	for _, cs := range s.Children {
+		img, err := blobimage.FromPush(cs, execPath)
 		if err != nil {
 			return idx, nil, closeAll, err
 		}

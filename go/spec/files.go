@@ -1,0 +1,48 @@
+package spec
+
+// ImageFiles is where one built image's files are: the "image files"
+// manifest Starlark writes once per image (NAME.image_files.json), which
+// every action that reads the image on disk takes instead of parallel lists
+// of flags (oci-layout, tarball, push-spec, index-layout, index-push-spec).
+type ImageFiles struct {
+	Header
+	Target   string `json:"target"`   // the image (or image_pull) label, for messages
+	Manifest string `json:"manifest"` // the manifest JSON
+	Config   string `json:"config"`   // the config JSON
+	Digest   string `json:"digest"`   // the file holding the manifest digest
+	// Layers are every layer, base layers first, in manifest order.
+	Layers []LayerFiles `json:"layers"`
+}
+
+// LayerFiles is one layer of ImageFiles: its descriptor (which names the
+// layer's label and media type) and its blob.
+type LayerFiles struct {
+	Descriptor string `json:"descriptor"`
+	// Blob is "" for a layer of a shallowly pulled base, which stays in its
+	// registry; writers that need its bytes say how to download it.
+	Blob string `json:"blob"`
+}
+
+func (f *ImageFiles) check() error {
+	switch {
+	case f.Manifest == "":
+		return missing("manifest")
+	case f.Config == "":
+		return missing("config")
+	case f.Digest == "":
+		return missing("digest")
+	}
+	for _, l := range f.Layers {
+		if l.Descriptor == "" {
+			return missing("layers[].descriptor")
+		}
+	}
+	return nil
+}
+
+// ReadImageFiles loads an image files manifest.
+func ReadImageFiles(path string) (ImageFiles, error) {
+	var f ImageFiles
+	err := Read(path, "image files manifest", &f)
+	return f, err
+}
