@@ -5,6 +5,8 @@ load(":label.bzl", "label_for_bazel", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 load(":strata_attr.bzl", "STRATA_EXEC")
 
+# Blob file names by compression: declared here, before any action runs.
+# Media types and detection live in go/compress; no reader uses the name.
 _EXTENSIONS = {
     "gzip": ".tar.gz",
     "none": ".tar",
