@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
-	wire "github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/layer"
+	wire "github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/tarlisting"
 	"github.com/strata-build/rules_strata/go/usererr"
 )

@@ -21,9 +21,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/pull"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 var (

@@ -25,9 +25,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/casclient"
-	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 var fastRetry = regclient.Retry{Attempts: 8, BaseDelay: time.Millisecond, MaxDelay: 50 * time.Millisecond, Timeout: 300 * time.Millisecond}
