@@ -51,22 +51,21 @@ func (d Descriptor) BuildLabel() string {
 func (d *Descriptor) check() error {
 	switch {
 	case d.MediaType == "":
-		return missing("mediaType")
-	case d.Digest.Algorithm != "sha256":
-		return missing("digest")
-	case d.DiffID.Algorithm != "sha256":
-		return missing("diffID")
+		return required("mediaType", "")
+	case d.Digest.Algorithm != "sha256" || d.DiffID.Algorithm != "sha256":
+		if err := required("digest", d.Digest.Algorithm, "diffID", d.DiffID.Algorithm); err != nil {
+			return err
+		}
+		return fmt.Errorf("digest %s and diffID %s must be sha256", d.Digest, d.DiffID)
 	case d.Size < 0:
 		return fmt.Errorf("size %d is negative", d.Size)
-	case d.Label == "" && d.Source == "":
-		return missing("label") // a built layer has a label, a pulled one a source
+	case d.Source == "":
+		return required("label", d.Label) // a built layer has a label, a pulled one a source
 	}
 	return nil
 }
 
 // ReadDescriptor loads a descriptor file.
 func ReadDescriptor(path string) (Descriptor, error) {
-	var d Descriptor
-	err := Read(path, "layer descriptor", &d)
-	return d, err
+	return readAs[Descriptor](path, "layer descriptor")
 }

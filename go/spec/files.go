@@ -24,25 +24,15 @@ type LayerFiles struct {
 }
 
 func (f *ImageFiles) check() error {
-	switch {
-	case f.Manifest == "":
-		return missing("manifest")
-	case f.Config == "":
-		return missing("config")
-	case f.Digest == "":
-		return missing("digest")
-	}
 	for _, l := range f.Layers {
-		if l.Descriptor == "" {
-			return missing("layers[].descriptor")
+		if err := required("layers[].descriptor", l.Descriptor); err != nil {
+			return err
 		}
 	}
-	return nil
+	return required("manifest", f.Manifest, "config", f.Config, "digest", f.Digest)
 }
 
 // ReadImageFiles loads an image files manifest.
 func ReadImageFiles(path string) (ImageFiles, error) {
-	var f ImageFiles
-	err := Read(path, "image files manifest", &f)
-	return f, err
+	return readAs[ImageFiles](path, "image files manifest")
 }

@@ -30,18 +30,11 @@ type Image struct {
 }
 
 func (i *Image) check() error {
-	switch {
-	case i.Target == "":
-		return missing("target")
-	case (i.BaseManifest == "") != (i.BaseConfig == ""):
-		return missing("base_manifest and base_config (both or neither)")
+	if i.BaseManifest != "" || i.BaseConfig != "" {
+		return required("target", i.Target, "base_manifest", i.BaseManifest, "base_config", i.BaseConfig)
 	}
-	return nil
+	return required("target", i.Target)
 }
 
 // ReadImage loads an image spec.
-func ReadImage(path string) (Image, error) {
-	var i Image
-	err := Read(path, "image spec", &i)
-	return i, err
-}
+func ReadImage(path string) (Image, error) { return readAs[Image](path, "image spec") }

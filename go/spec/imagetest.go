@@ -32,16 +32,9 @@ type ImageTestConfig struct {
 	Labels       map[string]string `json:"labels"`
 }
 
-func (t *ImageTest) check() error {
-	if t.Target == "" {
-		return missing("target")
-	}
-	return nil
-}
+func (t *ImageTest) check() error { return required("target", t.Target) }
 
 // ReadImageTest loads an image_test spec.
 func ReadImageTest(path string) (ImageTest, error) {
-	var t ImageTest
-	err := Read(path, "image test spec", &t)
-	return t, err
+	return readAs[ImageTest](path, "image test spec")
 }

@@ -51,16 +51,7 @@ type Symlink struct {
 	Target string `json:"target"`
 }
 
-func (l *Layer) check() error {
-	if l.Target == "" {
-		return missing("target")
-	}
-	return nil
-}
+func (l *Layer) check() error { return required("target", l.Target) }
 
 // ReadLayer loads a layer spec.
-func ReadLayer(path string) (Layer, error) {
-	var l Layer
-	err := Read(path, "layer spec", &l)
-	return l, err
-}
+func ReadLayer(path string) (Layer, error) { return readAs[Layer](path, "layer spec") }

@@ -23,15 +23,7 @@ type PushLayer struct {
 }
 
 func (p *Push) check() error {
-	switch {
-	case p.Digest == "":
-		return missing("digest")
-	case len(p.Manifest) == 0:
-		return missing("manifest")
-	case len(p.Config) == 0:
-		return missing("config")
-	}
-	return nil
+	return required("digest", p.Digest, "manifest", string(p.Manifest), "config", string(p.Config))
 }
 
 // Targets lists each layer's label to rebuild it with, in manifest order
@@ -45,11 +37,7 @@ func (p Push) Targets() []string {
 }
 
 // ReadPush loads a push spec.
-func ReadPush(path string) (Push, error) {
-	var p Push
-	err := Read(path, "push spec", &p)
-	return p, err
-}
+func ReadPush(path string) (Push, error) { return readAs[Push](path, "push spec") }
 
 // IndexPush is the push spec of an image index: its exact bytes and digest,
 // and one Push per child image, in index order.
@@ -61,11 +49,8 @@ type IndexPush struct {
 }
 
 func (p *IndexPush) check() error {
-	switch {
-	case p.Digest == "":
-		return missing("index_digest")
-	case len(p.Index) == 0:
-		return missing("index")
+	if err := required("index_digest", p.Digest, "index", string(p.Index)); err != nil {
+		return err
 	}
 	for i := range p.Children {
 		if err := p.Children[i].check(); err != nil {
@@ -77,7 +62,5 @@ func (p *IndexPush) check() error {
 
 // ReadIndexPush loads an index push spec.
 func ReadIndexPush(path string) (IndexPush, error) {
-	var p IndexPush
-	err := Read(path, "index push spec", &p)
-	return p, err
+	return readAs[IndexPush](path, "index push spec")
 }

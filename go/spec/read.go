@@ -81,4 +81,22 @@ func Marshal(f Wire) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-func missing(field string) error { return fmt.Errorf("missing required field %q", field) }
+// readAs is Read into a new value of one of the types.
+func readAs[T any, P interface {
+	*T
+	Wire
+}](path, what string) (T, error) {
+	var v T
+	err := Read(path, what, P(&v))
+	return v, err
+}
+
+// required takes (name, value) pairs and reports the first empty value.
+func required(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			return fmt.Errorf("missing required field %q", pairs[i])
+		}
+	}
+	return nil
+}

@@ -21,20 +21,8 @@ type SBOMLayer struct {
 }
 
 func (s *SBOM) check() error {
-	switch {
-	case s.Target == "":
-		return missing("target")
-	case s.Digest == "":
-		return missing("digest")
-	case s.Config == "":
-		return missing("config")
-	}
-	return nil
+	return required("target", s.Target, "digest", s.Digest, "config", s.Config)
 }
 
 // ReadSBOM loads an SBOM spec.
-func ReadSBOM(path string) (SBOM, error) {
-	var s SBOM
-	err := Read(path, "sbom spec", &s)
-	return s, err
-}
+func ReadSBOM(path string) (SBOM, error) { return readAs[SBOM](path, "sbom spec") }

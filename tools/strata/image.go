@@ -54,6 +54,19 @@ func imageFiles(fs *flag.FlagSet, path string) (spec.ImageFiles, error) {
 	return spec.ReadImageFiles(path)
 }
 
+// loadImageTo reads --image-files and the image it names, for a writer of
+// the required --out.
+func loadImageTo(fs *flag.FlagSet, in string) (*blobimage.Image, error) {
+	files, err := imageFiles(fs, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := required(fs, "out"); err != nil {
+		return nil, err
+	}
+	return loadImage(files)
+}
+
 // loadImage reads the image an image files manifest names.
 func loadImage(files spec.ImageFiles) (*blobimage.Image, error) {
 	img, err := blobimage.Load(files)
@@ -78,14 +91,7 @@ func runOCILayout(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	files, err := imageFiles(fs, *in)
-	if err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
-		return err
-	}
-	img, err := loadImage(files)
+	img, err := loadImageTo(fs, *in)
 	if err != nil {
 		return err
 	}
@@ -101,14 +107,7 @@ func runTarball(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	files, err := imageFiles(fs, *in)
-	if err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
-		return err
-	}
-	img, err := loadImage(files)
+	img, err := loadImageTo(fs, *in)
 	if err != nil {
 		return err
 	}
