@@ -35,11 +35,9 @@ def _image_index_impl(ctx):
     if ctx.attr.docker_manifest_list:
         args.add("--docker")
     inputs = []
-    for label, img in children:
-        args.add("--manifest", img.manifest)
-        args.add("--config", img.config)
-        args.add("--name", label_str(label))
-        inputs.extend([img.manifest, img.config])
+    for _, img in children:
+        args.add("--image-files", img.files)
+        inputs.extend(image_files_inputs(img))
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],

@@ -1,5 +1,6 @@
 """image_index_inspect and image_index_load: `bazel run` targets for an image index."""
 
+load(":actions.bzl", "image_files_inputs")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_str")
 load(":strata_attr.bzl", "STRATA_EXEC")
@@ -24,8 +25,8 @@ def _inspect_impl(ctx):
     args.add_all(["describe-index", "--index", idx.index, "--digest", idx.digest, "--out", text])
     inputs = [idx.index, idx.digest]
     for img in idx.images:
-        args.add_all(["--manifest", img.manifest, "--config", img.config])
-        inputs.extend([img.manifest, img.config])
+        args.add("--image-files", img.files)
+        inputs.extend(image_files_inputs(img))
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"strings"
 
@@ -18,10 +17,8 @@ import (
 func runIndex(args []string) error {
 	fs := newFlags("index")
 	target := fs.String("target", "", "label of the image_index, for messages")
-	var manifests, configs, names repeated
-	fs.Var(&manifests, "manifest", "child image manifest JSON (repeat, in index order)")
-	fs.Var(&configs, "config", "child image config JSON (repeat; pairs with --manifest)")
-	fs.Var(&names, "name", "label of the child image, for messages (repeat; pairs with --manifest)")
+	var files repeated
+	fs.Var(&files, "image-files", "image files manifest JSON of a child (repeat, in index order); only its manifest and config are read")
 	docker := fs.Bool("docker", false, "write a Docker manifest list instead of an OCI image index")
 	out := fs.String("out", "", "output: index JSON")
 	digest := fs.String("digest", "", "output: index digest (sha256:<hex>)")
@@ -32,20 +29,9 @@ func runIndex(args []string) error {
 	if err := required(fs, "out", "digest"); err != nil {
 		return err
 	}
-	if len(configs) != len(manifests) || len(names) != len(manifests) {
-		return fmt.Errorf("%d manifests, %d configs, %d names", len(manifests), len(configs), len(names))
-	}
-	children := make([]index.Child, len(manifests))
-	for i := range manifests {
-		c := index.Child{Name: names[i]}
-		var err error
-		if c.Manifest, err = os.ReadFile(manifests[i]); err != nil {
-			return err
-		}
-		if c.Config, err = os.ReadFile(configs[i]); err != nil {
-			return err
-		}
-		children[i] = c
+	children, err := readChildren(files)
+	if err != nil {
+		return err
 	}
 	res, err := index.Build(children, index.Options{Docker: *docker})
 	if ie, ok := err.(*index.Error); ok {
@@ -67,6 +53,27 @@ func runIndex(args []string) error {
 		}
 	}
 	return os.WriteFile(*digest, []byte(res.Digest.String()), 0o644)
+}
+
+// readChildren reads the manifest and config bytes of each child an image
+// files manifest names (never a descriptor or a blob), named by its target.
+func readChildren(files []string) ([]index.Child, error) {
+	children := make([]index.Child, len(files))
+	for i, p := range files {
+		f, err := spec.ReadImageFiles(p)
+		if err != nil {
+			return nil, err
+		}
+		c := index.Child{Name: f.Target}
+		if c.Manifest, err = os.ReadFile(f.Manifest); err != nil {
+			return nil, err
+		}
+		if c.Config, err = os.ReadFile(f.Config); err != nil {
+			return nil, err
+		}
+		children[i] = c
+	}
+	return children, nil
 }
 
 // runIndexLayout writes an index and all its children as one OCI layout.
@@ -132,17 +139,17 @@ func runDescribeIndex(args []string) error {
 	idxPath := fs.String("index", "", "index JSON")
 	digest := fs.String("digest", "", "index digest file")
 	out := fs.String("out", "", "write here instead of stdout")
-	var manifests, configs repeated
-	fs.Var(&manifests, "manifest", "child manifest JSON (repeat, in index order)")
-	fs.Var(&configs, "config", "child config JSON (repeat; pairs with --manifest)")
+	var files repeated
+	fs.Var(&files, "image-files", "image files manifest JSON of a child (repeat, in index order); only its manifest and config are read")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := required(fs, "index", "digest"); err != nil {
 		return err
 	}
-	if len(configs) != len(manifests) {
-		return fmt.Errorf("%d manifests, %d configs", len(manifests), len(configs))
+	raws, err := readChildren(files)
+	if err != nil {
+		return err
 	}
 	raw, err := os.ReadFile(*idxPath)
 	if err != nil {
@@ -157,20 +164,12 @@ func runDescribeIndex(args []string) error {
 		return err
 	}
 	var children []index.Described
-	for i := range manifests {
-		mb, err := os.ReadFile(manifests[i])
+	for _, rc := range raws {
+		m, err := v1.ParseManifest(bytes.NewReader(rc.Manifest))
 		if err != nil {
 			return err
 		}
-		cb, err := os.ReadFile(configs[i])
-		if err != nil {
-			return err
-		}
-		m, err := v1.ParseManifest(bytes.NewReader(mb))
-		if err != nil {
-			return err
-		}
-		c, err := v1.ParseConfigFile(bytes.NewReader(cb))
+		c, err := v1.ParseConfigFile(bytes.NewReader(rc.Config))
 		if err != nil {
 			return err
 		}
