@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -40,13 +39,7 @@ type Request struct {
 }
 
 // Summary is written to Out/pulled.json for the repository rule.
-type Summary struct {
-	Image          string `json:"image"`
-	Digest         string `json:"digest"`          // what the user pinned (index or manifest)
-	ManifestDigest string `json:"manifest_digest"` // the platform's manifest
-	Layers         int    `json:"layers"`
-	Blobs          bool   `json:"blobs"`
-}
+type Summary = spec.Pulled
 
 // Pull fetches, verifies and writes manifest.json, config.json,
 // layer_<i>.json descriptors, blobs/layer_<i> (with Layers) and pulled.json.
@@ -114,8 +107,7 @@ func Pull(ctx context.Context, req Request, r regclient.Retry) (Summary, error) 
 		return Summary{}, err
 	}
 	s := Summary{Image: repo.Name(), Digest: want.String(), ManifestDigest: manifestDigest.String(), Layers: len(manifest.Layers), Blobs: req.Layers}
-	b, _ := json.MarshalIndent(s, "", "  ")
-	return s, os.WriteFile(filepath.Join(req.Out, "pulled.json"), b, 0o644)
+	return s, spec.Write(filepath.Join(req.Out, "pulled.json"), &s)
 }
 
 func write(req Request, repo name.Repository, manifestBytes, cfgBytes []byte, m *v1.Manifest, cfg *v1.ConfigFile, opts []remote.Option) error {

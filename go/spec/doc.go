@@ -15,6 +15,7 @@
 //	NAME.push.json        IndexPush   strata index-push-spec            strata push-index, probe-index
 //	NAME.sbom.json        SBOM        image's sbom group (Starlark)     strata sbom
 //	NAME.image_test.json  ImageTest   image_test (Starlark)             strata image-test
+//	pulled.json           Pulled      strata pull                       image_pull (Starlark)
 //
 // Every file carries "v": Version. Read refuses a file of another version,
 // a field it does not know and a missing required field, naming the file:

@@ -21,7 +21,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join("dir", "spec.json")
-		for _, w := range []spec.Wire{&spec.Descriptor{}, &spec.Layer{}, &spec.Image{}, &spec.ImageFiles{}, &spec.Push{}, &spec.IndexPush{}, &spec.SBOM{}, &spec.ImageTest{}} {
+		for _, w := range []spec.Wire{&spec.Descriptor{}, &spec.Layer{}, &spec.Image{}, &spec.ImageFiles{}, &spec.Push{}, &spec.IndexPush{}, &spec.SBOM{}, &spec.ImageTest{}, &spec.Pulled{}} {
 			if err := spec.Decode(data, p, "test file", w); err != nil && !strings.Contains(err.Error(), p) {
 				t.Fatalf("error does not name the file: %v", err)
 			}

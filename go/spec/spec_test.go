@@ -38,6 +38,8 @@ var kinds = []struct {
 		`"index_digest":"` + sha + `","index":"e30=","children":[]`, `"index_digest":"` + sha + `"`, "index"},
 	{"sbom", func(p string) error { _, err := spec.ReadSBOM(p); return err },
 		`"target":"//a:i","digest":"d","config":"c","layers":[{"label":"//a:l","descriptor":"x","listing":"","from_base":false}]`, `"target":"//a:i","config":"c"`, "digest"},
+	{"pulled", func(p string) error { _, err := spec.ReadPulled(p); return err },
+		`"image":"r.example/x","digest":"` + sha + `","manifest_digest":"` + sha + `","layers":2,"blobs":false`, `"image":"r.example/x","digest":"` + sha + `"`, "manifest_digest"},
 	{"image test", func(p string) error { _, err := spec.ReadImageTest(p); return err },
 		`"target":"//a:t","files":{"/x":"file"},"config":{"user":"1"}`, `"files":{}`, "target"},
 }

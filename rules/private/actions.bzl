@@ -84,3 +84,24 @@ def write_image_file(ctx, command, mnemonic, what, output, image, extra_args = [
         mnemonic = mnemonic,
         progress_message = "Writing %s %s" % (what, label_str(ctx.label)),
     )
+
+def read_pulled(rctx, path):
+    """Reads the pulled.json `strata pull` wrote (go/spec.Pulled).
+
+    Args:
+      rctx: the repository context.
+      path: the file, relative to the repository.
+
+    Returns:
+      The decoded dict.
+    """
+    info = json.decode(rctx.read(path))
+    if info.get("v") != WIRE_VERSION:
+        fail("%s: %s has version %r, these rules read version %d: the strata tool comes from another rules_strata release (fix: `bazel sync --only=%s` after updating rules_strata)" % (
+            rctx.name,
+            path,
+            info.get("v"),
+            WIRE_VERSION,
+            rctx.name,
+        ))
+    return info

@@ -55,6 +55,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/spec/image.go"),
     Label("//:go/spec/imagetest.go"),
     Label("//:go/spec/layer.go"),
+    Label("//:go/spec/pulled.go"),
     Label("//:go/spec/push.go"),
     Label("//:go/spec/read.go"),
     Label("//:go/spec/sbom.go"),
