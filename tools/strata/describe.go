@@ -20,28 +20,27 @@ func runDescribe(args []string) error {
 	if err != nil {
 		return err
 	}
-	target, manifest, cfg := &files.Target, &files.Manifest, &files.Config
 	d, err := os.ReadFile(files.Digest)
 	if err != nil {
 		return err
 	}
-	mf, err := os.Open(*manifest)
+	mf, err := os.Open(files.Manifest)
 	if err != nil {
 		return err
 	}
 	defer mf.Close()
 	m, err := v1.ParseManifest(mf)
 	if err != nil {
-		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("manifest: %w", err))
+		return imageFileError(files.Target, files.Manifest, files.Config, fmt.Errorf("manifest: %w", err))
 	}
-	cf, err := os.Open(*cfg)
+	cf, err := os.Open(files.Config)
 	if err != nil {
 		return err
 	}
 	defer cf.Close()
 	c, err := v1.ParseConfigFile(cf)
 	if err != nil {
-		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("config: %w", err))
+		return imageFileError(files.Target, files.Manifest, files.Config, fmt.Errorf("config: %w", err))
 	}
 	if *out == "" {
 		image.Describe(os.Stdout, string(d), m, c)
