@@ -105,3 +105,20 @@ def read_pulled(rctx, path):
             rctx.name,
         ))
     return info
+
+def add_image_files(args, images, blobs = False):
+    """Passes `--image-files` of each image (an index's children, in order).
+
+    Args:
+      args: the action's Args.
+      images: ImageInfo of each image.
+      blobs: whether the action reads the layer blobs too.
+
+    Returns:
+      The inputs the action needs, a list of Files.
+    """
+    inputs = []
+    for image in images:
+        args.add("--image-files", image.files)
+        inputs.extend(image_files_inputs(image, blobs = blobs))
+    return inputs

@@ -1,6 +1,6 @@
 """Implementation of image_index: a multi-arch OCI image index."""
 
-load(":actions.bzl", "image_files_inputs")
+load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
@@ -34,10 +34,7 @@ def _image_index_impl(ctx):
     args.add_all(["index", "--target", label_str(ctx.label), "--out", index, "--digest", digest, "--platforms-out", platforms])
     if ctx.attr.docker_manifest_list:
         args.add("--docker")
-    inputs = []
-    for _, img in children:
-        args.add("--image-files", img.files)
-        inputs.extend(image_files_inputs(img))
+    inputs = add_image_files(args, [img for _, img in children])
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],
@@ -51,10 +48,7 @@ def _image_index_impl(ctx):
     layout = ctx.actions.declare_directory(name + ".oci")
     largs = ctx.actions.args()
     largs.add_all(["index-layout", "--index", index, "--out", layout.path])
-    linputs = [index]
-    for _, img in children:
-        largs.add("--image-files", img.files)
-        linputs.extend(image_files_inputs(img, blobs = True))
+    linputs = [index] + add_image_files(largs, [img for _, img in children], blobs = True)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [largs],

@@ -1,6 +1,6 @@
 """image_index_inspect and image_index_load: `bazel run` targets for an image index."""
 
-load(":actions.bzl", "image_files_inputs")
+load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_str")
 load(":strata_attr.bzl", "STRATA_EXEC")
@@ -23,10 +23,7 @@ def _inspect_impl(ctx):
     text = ctx.actions.declare_file(ctx.label.name + ".txt")
     args = ctx.actions.args()
     args.add_all(["describe-index", "--index", idx.index, "--digest", idx.digest, "--out", text])
-    inputs = [idx.index, idx.digest]
-    for img in idx.images:
-        args.add("--image-files", img.files)
-        inputs.extend(image_files_inputs(img))
+    inputs = [idx.index, idx.digest] + add_image_files(args, idx.images)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],

@@ -1,6 +1,6 @@
 """image_index_push / image_index_probe: `bazel run` targets for an image index."""
 
-load(":actions.bzl", "image_files_inputs")
+load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_str")
 load(":push.bzl", "push_launcher", "tag_template_args")
@@ -16,10 +16,7 @@ def _impl(ctx, command):
     spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     sargs = ctx.actions.args()
     sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest, "--out", spec])
-    inputs = [idx.index, idx.digest]
-    for img in idx.images:
-        sargs.add("--image-files", img.files)
-        inputs.extend(image_files_inputs(img))
+    inputs = [idx.index, idx.digest] + add_image_files(sargs, idx.images)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [sargs],

@@ -54,6 +54,26 @@ func imageFiles(fs *flag.FlagSet, path string) (spec.ImageFiles, error) {
 	return spec.ReadImageFiles(path)
 }
 
+// childFlag declares the index verbs' --image-files: one image files
+// manifest per child image, in index order.
+func childFlag(fs *flag.FlagSet) *repeated {
+	var r repeated
+	fs.Var(&r, "image-files", "image files manifest JSON of a child (repeat, in index order)")
+	return &r
+}
+
+// readChildFiles reads every child's image files manifest.
+func readChildFiles(paths []string) ([]spec.ImageFiles, error) {
+	out := make([]spec.ImageFiles, len(paths))
+	for i, p := range paths {
+		var err error
+		if out[i], err = spec.ReadImageFiles(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // loadImageTo reads --image-files and the image it names, for a writer of
 // the required --out.
 func loadImageTo(fs *flag.FlagSet, in string) (*blobimage.Image, error) {

@@ -8,7 +8,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/index"
 	"github.com/strata-build/rules_strata/go/ocilayout"
-	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -17,8 +16,7 @@ import (
 func runIndex(args []string) error {
 	fs := newFlags("index")
 	target := fs.String("target", "", "label of the image_index, for messages")
-	var files repeated
-	fs.Var(&files, "image-files", "image files manifest JSON of a child (repeat, in index order); only its manifest and config are read")
+	files := childFlag(fs)
 	docker := fs.Bool("docker", false, "write a Docker manifest list instead of an OCI image index")
 	out := fs.String("out", "", "output: index JSON")
 	digest := fs.String("digest", "", "output: index digest (sha256:<hex>)")
@@ -29,7 +27,7 @@ func runIndex(args []string) error {
 	if err := required(fs, "out", "digest"); err != nil {
 		return err
 	}
-	children, err := readChildren(files)
+	children, err := readChildren(*files)
 	if err != nil {
 		return err
 	}
@@ -57,13 +55,13 @@ func runIndex(args []string) error {
 
 // readChildren reads the manifest and config bytes of each child an image
 // files manifest names (never a descriptor or a blob), named by its target.
-func readChildren(files []string) ([]index.Child, error) {
+func readChildren(paths []string) ([]index.Child, error) {
+	files, err := readChildFiles(paths)
+	if err != nil {
+		return nil, err
+	}
 	children := make([]index.Child, len(files))
-	for i, p := range files {
-		f, err := spec.ReadImageFiles(p)
-		if err != nil {
-			return nil, err
-		}
+	for i, f := range files {
 		c := index.Child{Name: f.Target}
 		if c.Manifest, err = os.ReadFile(f.Manifest); err != nil {
 			return nil, err
@@ -83,20 +81,19 @@ func runIndexLayout(args []string) error {
 	idx := fs.String("index", "", "index JSON written by strata index")
 	out := fs.String("out", "", "output: OCI layout directory")
 	tag := fs.String("tag", "latest", "ref name of the index in index.json")
-	var files repeated
-	fs.Var(&files, "image-files", "image files manifest JSON of a child (repeat)")
+	paths := childFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := required(fs, "index", "out"); err != nil {
 		return err
 	}
+	files, err := readChildFiles(*paths)
+	if err != nil {
+		return err
+	}
 	children := map[v1.Hash]v1.Image{}
-	for _, p := range files {
-		f, err := spec.ReadImageFiles(p)
-		if err != nil {
-			return err
-		}
+	for _, f := range files {
 		img, err := loadImage(f)
 		if err != nil {
 			return err
@@ -139,15 +136,14 @@ func runDescribeIndex(args []string) error {
 	idxPath := fs.String("index", "", "index JSON")
 	digest := fs.String("digest", "", "index digest file")
 	out := fs.String("out", "", "write here instead of stdout")
-	var files repeated
-	fs.Var(&files, "image-files", "image files manifest JSON of a child (repeat, in index order); only its manifest and config are read")
+	files := childFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := required(fs, "index", "digest"); err != nil {
 		return err
 	}
-	raws, err := readChildren(files)
+	raws, err := readChildren(*files)
 	if err != nil {
 		return err
 	}

@@ -30,8 +30,7 @@ func runIndexPushSpec(args []string) error {
 	idx := fs.String("index", "", "index JSON")
 	idxDigest := fs.String("index-digest", "", "file holding the index digest")
 	out := fs.String("out", "", "output: index push spec JSON")
-	var children repeated
-	fs.Var(&children, "image-files", "image files manifest JSON of a child (repeat, in index order)")
+	paths := childFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,12 +47,12 @@ func runIndexPushSpec(args []string) error {
 		return err
 	}
 	s.Digest = strings.TrimSpace(string(d))
-	for _, p := range children {
-		files, err := spec.ReadImageFiles(p)
-		if err != nil {
-			return err
-		}
-		c, err := blobimage.PushSpec(files)
+	files, err := readChildFiles(*paths)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		c, err := blobimage.PushSpec(f)
 		if err != nil {
 			return err
 		}
