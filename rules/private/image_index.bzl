@@ -34,7 +34,15 @@ def _image_index_impl(ctx):
     args.add_all(["index", "--target", label_str(ctx.label), "--out", index, "--digest", digest, "--platforms-out", platforms])
     if ctx.attr.docker_manifest_list:
         args.add("--docker")
-    inputs = add_image_files(args, [img for _, img in children])
+
+    # Manifests and configs as flags, not image files manifests: the index
+    # action's inputs stay exactly the children's manifests and configs.
+    inputs = []
+    for label, img in children:
+        args.add("--manifest", img.manifest)
+        args.add("--config", img.config)
+        args.add("--name", label_str(label))
+        inputs.extend([img.manifest, img.config])
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strings"
 
@@ -16,7 +17,10 @@ import (
 func runIndex(args []string) error {
 	fs := newFlags("index")
 	target := fs.String("target", "", "label of the image_index, for messages")
-	files := childFlag(fs)
+	var manifests, configs, names repeated
+	fs.Var(&manifests, "manifest", "child image manifest JSON (repeat, in index order)")
+	fs.Var(&configs, "config", "child image config JSON (repeat; pairs with --manifest)")
+	fs.Var(&names, "name", "label of the child image, for messages (repeat; pairs with --manifest)")
 	docker := fs.Bool("docker", false, "write a Docker manifest list instead of an OCI image index")
 	out := fs.String("out", "", "output: index JSON")
 	digest := fs.String("digest", "", "output: index digest (sha256:<hex>)")
@@ -27,9 +31,15 @@ func runIndex(args []string) error {
 	if err := required(fs, "out", "digest"); err != nil {
 		return err
 	}
-	children, err := readChildren(*files)
-	if err != nil {
-		return err
+	if len(configs) != len(manifests) || len(names) != len(manifests) {
+		return fmt.Errorf("%d manifests, %d configs, %d names", len(manifests), len(configs), len(names))
+	}
+	children := make([]index.Child, len(manifests))
+	for i := range manifests {
+		var err error
+		if children[i], err = readChild(names[i], manifests[i], configs[i]); err != nil {
+			return err
+		}
 	}
 	res, err := index.Build(children, index.Options{Docker: *docker})
 	if ie, ok := err.(*index.Error); ok {
@@ -62,16 +72,21 @@ func readChildren(paths []string) ([]index.Child, error) {
 	}
 	children := make([]index.Child, len(files))
 	for i, f := range files {
-		c := index.Child{Name: f.Target}
-		if c.Manifest, err = os.ReadFile(f.Manifest); err != nil {
+		if children[i], err = readChild(f.Target, f.Manifest, f.Config); err != nil {
 			return nil, err
 		}
-		if c.Config, err = os.ReadFile(f.Config); err != nil {
-			return nil, err
-		}
-		children[i] = c
 	}
 	return children, nil
+}
+
+// readChild reads one child's manifest and config bytes.
+func readChild(name, manifest, config string) (index.Child, error) {
+	c := index.Child{Name: name}
+	var err error
+	if c.Manifest, err = os.ReadFile(manifest); err == nil {
+		c.Config, err = os.ReadFile(config)
+	}
+	return c, err
 }
 
 // runIndexLayout writes an index and all its children as one OCI layout.
