@@ -10,7 +10,7 @@
 //	NAME.layer.json       Layer       image_layer (Starlark)            strata layer
 //	NAME.descriptor.json  Descriptor  strata layer; strata pull         strata image, writers, push-spec, sbom, provenance
 //	NAME.image.json       Image       image (Starlark)                  strata image
-//	NAME.image_files.json ImageFiles  image, pulled_image (Starlark)    oci-layout, tarball, push-spec, index-layout, index-push-spec
+//	NAME.image_files.json ImageFiles  image, pulled_image, image_test   oci-layout, tarball, describe, push-spec, image-test, index-layout, index-push-spec, describe-index
 //	NAME.push.json        Push        strata push-spec                  strata push, probe
 //	NAME.push.json        IndexPush   strata index-push-spec            strata push-index, probe-index
 //	NAME.sbom.json        SBOM        image's sbom group (Starlark)     strata sbom

@@ -3,7 +3,10 @@ package spec
 // ImageFiles is where one built image's files are: the "image files"
 // manifest Starlark writes once per image (NAME.image_files.json), which
 // every action that reads the image on disk takes instead of parallel lists
-// of flags (oci-layout, tarball, push-spec, index-layout, index-push-spec).
+// of flags (oci-layout, tarball, describe, push-spec, image-test, and per
+// child index-layout, index-push-spec, describe-index). The index action
+// itself takes the children's manifests and configs only, as flags, so
+// that they stay its only inputs.
 type ImageFiles struct {
 	Header
 	Target   string `json:"target"`   // the image (or image_pull) label, for messages
