@@ -32,7 +32,7 @@ fi
 TAR=(tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner)
 for set in big medium small; do
   [ -f "$W/data/$set.tar" ] || "${TAR[@]}" -C "$W/data/$set" -cf "$W/data/$set.tar" .
-  printf '{"target":"//bench:%s","compression":"gzip","files":[{"src":"%s","dst":"/data","executable":false,"tree":true}]}' \
+  printf '{"v":1,"target":"//bench:%s","compression":"gzip","files":[{"src":"%s","dst":"/data","executable":false,"tree":true}]}' \
     "$set" "$W/data/$set" > "$W/data/$set.spec.json"
 done
 

@@ -58,7 +58,7 @@ suite "go test" go test -count=1 ./...
 # testdata/fuzz/<Target>/, where plain go test then replays it.
 go_fuzz() {
   local t name pkg secs
-  for t in FuzzTarInput:layer:20 FuzzLayerSpec:layer:10 FuzzPull:pull:10 FuzzImageSpec:image:8 FuzzPushSpec:pushspec:8 FuzzRead:jsonspec:5; do
+  for t in FuzzTarInput:layer:20 FuzzLayerSpec:layer:10 FuzzPull:pull:10 FuzzImageSpec:image:8 FuzzPushSpec:blobimage:8 FuzzRead:spec:5; do
     IFS=: read -r name pkg secs <<<"$t"
     go test -run='^$' -fuzz="^$name\$" -fuzztime="${secs}s" -fuzzminimizetime=5s "./go/$pkg" || return 1
   done

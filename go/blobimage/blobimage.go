@@ -1,6 +1,7 @@
 // Package blobimage presents an image assembled by strata (manifest, config
 // and layer blobs on disk, described by descriptor files) as a
-// go-containerregistry v1.Image, so go-containerregistry's writers (OCI
+// go-containerregistry v1.Image (from an image files manifest, or from a
+// push spec), so go-containerregistry's writers (OCI
 // layout, registry push) can consume it.
 //
 // DiffIDs come from the config, never from decompressing a layer, and a blob
@@ -16,7 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 // Image is the on-disk form of one built image.
@@ -27,42 +28,50 @@ type Image struct {
 	sources                map[v1.Hash]string // layer digest -> repository holding it, for pulled layers
 }
 
-// Load reads the manifest and config and pairs each layer descriptor file with
-// its blob path. A blob path may be "" for a layer pulled shallowly from a
-// registry, whose descriptor names its source repository instead.
-func Load(manifestPath, configPath string, descriptors, blobs []string) (*Image, error) {
-	rawManifest, err := os.ReadFile(manifestPath)
+// Load reads the image an image files manifest names: its manifest, config
+// and layer descriptors. A blob path may be "" for a layer pulled shallowly
+// from a registry, whose descriptor names its source repository instead.
+func Load(files spec.ImageFiles) (*Image, error) {
+	rawManifest, err := os.ReadFile(files.Manifest)
 	if err != nil {
 		return nil, err
 	}
-	rawConfig, err := os.ReadFile(configPath)
+	rawConfig, err := os.ReadFile(files.Config)
 	if err != nil {
 		return nil, err
 	}
-	descs := make([]descriptor.Layer, len(descriptors))
-	for i, p := range descriptors {
-		if descs[i], err = descriptor.Read(p); err != nil {
+	layers := make([]spec.PushLayer, len(files.Layers))
+	for i, l := range files.Layers {
+		if layers[i].Descriptor, err = spec.ReadDescriptor(l.Descriptor); err != nil {
 			return nil, err
 		}
+		layers[i].Blob = l.Blob
 	}
-	return New(rawManifest, rawConfig, descs, blobs)
+	return New(rawManifest, rawConfig, layers)
 }
 
-// New assembles an Image from its manifest and config bytes, layer
-// descriptors and blob paths (parallel to descriptors).
-func New(rawManifest, rawConfig []byte, descs []descriptor.Layer, blobs []string) (*Image, error) {
-	if len(descs) != len(blobs) {
-		return nil, fmt.Errorf("blobimage: %d descriptors but %d blobs", len(descs), len(blobs))
+// FromPush assembles the image of a push spec, resolving blob paths with
+// resolve.
+func FromPush(p spec.Push, resolve func(string) string) (*Image, error) {
+	layers := make([]spec.PushLayer, len(p.Layers))
+	for i, l := range p.Layers {
+		layers[i] = spec.PushLayer{Descriptor: l.Descriptor, Blob: resolve(l.Blob)}
 	}
+	return New(p.Manifest, p.Config, layers)
+}
+
+// New assembles an Image from its manifest and config bytes and its layers'
+// descriptors and blob paths.
+func New(rawManifest, rawConfig []byte, layers []spec.PushLayer) (*Image, error) {
 	img := &Image{rawManifest: rawManifest, rawConfig: rawConfig, blobs: map[v1.Hash]string{}, sources: map[v1.Hash]string{}}
 	var err error
 	if img.manifest, err = v1.ParseManifest(bytes.NewReader(rawManifest)); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
-	for i, d := range descs {
-		img.blobs[d.Digest] = blobs[i]
-		if d.Source != "" {
-			img.sources[d.Digest] = d.Source
+	for _, l := range layers {
+		img.blobs[l.Descriptor.Digest] = l.Blob
+		if l.Descriptor.Source != "" {
+			img.sources[l.Descriptor.Digest] = l.Descriptor.Source
 		}
 	}
 	for _, l := range img.manifest.Layers {

@@ -1,5 +1,10 @@
-// Package compress holds the layer compressors, pinned so that the same tar
-// stream always compresses to the same bytes on every machine.
+// Package compress is all strata knows about layer compression: the
+// compressors, pinned so that the same tar stream always compresses to the
+// same bytes on every machine; the media type of each (and the compression a
+// media type names); and telling compressed input from plain by its magic
+// bytes. The file extensions of layer blobs (`.tar.gz`, `.tar.zst`, `.tar`)
+// are chosen in rules/private/layer.bzl, where Bazel declares the outputs
+// before any of this runs; no reader depends on them.
 //
 // Library, level and block size are constants of this package. Only the
 // number of goroutines follows the CPU count, and the tests prove it does not
@@ -8,9 +13,12 @@
 package compress
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
@@ -70,15 +78,42 @@ func (a Algorithm) MediaType() string {
 	return "application/vnd.oci.image.layer.v1.tar"
 }
 
-// Extension is the conventional file suffix of a blob compressed with a.
-func (a Algorithm) Extension() string {
-	switch a {
-	case Gzip:
-		return ".tar.gz"
-	case Zstd:
-		return ".tar.zst"
+// FromMediaType is the compression a layer media type names: OCI and Docker
+// types alike (`...tar+gzip`, `...tar.gzip`, `...tar+zstd`); None for
+// anything else.
+func FromMediaType(mediaType string) Algorithm {
+	switch {
+	case strings.HasSuffix(mediaType, "gzip"):
+		return Gzip
+	case strings.HasSuffix(mediaType, "zstd"):
+		return Zstd
 	}
-	return ".tar"
+	return None
+}
+
+// Magic numbers that start a compressed stream (RFC 1952, RFC 8878).
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// Detect tells a gzip or zstd stream from a plain one by its first bytes,
+// without consuming them: what `tars` inputs and pulled or built blobs are
+// read with, whatever their file names say.
+func Detect(r *bufio.Reader) Algorithm {
+	head, _ := r.Peek(len(zstdMagic))
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		return Gzip
+	case bytes.HasPrefix(head, zstdMagic):
+		return Zstd
+	}
+	return None
+}
+
+// NewDetectingReader decompresses r, whose compression Detect tells.
+func NewDetectingReader(r *bufio.Reader) (io.ReadCloser, error) {
+	return NewReader(Detect(r), r)
 }
 
 // NewWriter returns a compressing writer into w at the pinned level, using

@@ -1,9 +1,11 @@
 package compress_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"testing"
@@ -159,5 +161,42 @@ func BenchmarkLevels(b *testing.B) {
 			}
 			b.ReportMetric(float64(size)/float64(len(in)), "ratio")
 		})
+	}
+}
+
+// TestMediaTypeAndDetect: each algorithm's media type names it again, Docker
+// types included, and what each writer writes is told apart by its magic
+// bytes alone and reads back.
+func TestMediaTypeAndDetect(t *testing.T) {
+	for _, a := range []compress.Algorithm{compress.Gzip, compress.Zstd, compress.None} {
+		if got := compress.FromMediaType(a.MediaType()); got != a {
+			t.Errorf("%s: media type %s names %s", a, a.MediaType(), got)
+		}
+		var buf bytes.Buffer
+		w, err := compress.NewWriter(a, &buf, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("hello layer"))
+		w.Close()
+		br := bufio.NewReader(&buf)
+		if got := compress.Detect(br); got != a {
+			t.Errorf("%s: detected %s", a, got)
+		}
+		r, err := compress.NewDetectingReader(br)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(r); err != nil || string(b) != "hello layer" {
+			t.Errorf("%s: read back %q, %v", a, b, err)
+		}
+	}
+	for mt, want := range map[string]compress.Algorithm{
+		"application/vnd.docker.image.rootfs.diff.tar.gzip": compress.Gzip,
+		"application/vnd.docker.image.rootfs.diff.tar":      compress.None,
+	} {
+		if got := compress.FromMediaType(mt); got != want {
+			t.Errorf("%s: got %s, want %s", mt, got, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/strata-build/rules_strata/go/compress"
 )
 
 // Describe writes a human summary of a built image (what `bazel run
@@ -23,9 +24,9 @@ func Describe(w io.Writer, digest string, manifest *v1.Manifest, cfg *v1.ConfigF
 	for i, l := range manifest.Layers {
 		by := ""
 		if i < len(history) {
-			by = strings.TrimPrefix(history[i], "rules_strata image_layer ")
+			by = strings.TrimPrefix(history[i], HistoryPrefix)
 		}
-		fmt.Fprintf(w, "%-3d %10s  %-12s %-19s %s\n", i+1, humanSize(l.Size), compressionOf(string(l.MediaType)), l.Digest.String()[:19], by)
+		fmt.Fprintf(w, "%-3d %10s  %-12s %-19s %s\n", i+1, humanSize(l.Size), compress.FromMediaType(string(l.MediaType)), l.Digest.String()[:19], by)
 		total += l.Size
 	}
 	plural := "s"
@@ -44,16 +45,6 @@ func layerHistory(cfg *v1.ConfigFile) []string {
 		}
 	}
 	return out
-}
-
-func compressionOf(mediaType string) string {
-	switch {
-	case strings.HasSuffix(mediaType, "gzip"):
-		return "gzip"
-	case strings.HasSuffix(mediaType, "zstd"):
-		return "zstd"
-	}
-	return "none"
 }
 
 func prefixed(p, s string) string {

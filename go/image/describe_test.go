@@ -10,8 +10,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/image"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 // TestDescribe builds an image of a gzip and a zstd layer on a base and
@@ -20,9 +20,10 @@ import (
 // its exact size, compression, short digest and the target that built it.
 func TestDescribe(t *testing.T) {
 	dir := t.TempDir()
-	desc := func(name, mediaType string, size int64) string {
+	desc := func(name, label, mediaType string, size int64) string {
 		p := filepath.Join(dir, name+".json")
-		err := descriptor.Write(p, descriptor.Layer{
+		err := spec.Write(p, &spec.Descriptor{
+			Label:     label,
 			MediaType: types.MediaType(mediaType),
 			Digest:    v1.Hash{Algorithm: "sha256", Hex: strings.Repeat(name[:1], 64)}, Size: size,
 			DiffID: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("f", 63) + name[:1]},
@@ -32,15 +33,14 @@ func TestDescribe(t *testing.T) {
 		}
 		return p
 	}
-	base, err := image.Build(image.Spec{Target: "//base:base", Layers: []string{desc("a", "application/vnd.oci.image.layer.v1.tar+gzip", 3<<20)}, LayerTargets: []string{"//base:a"}})
+	base, err := image.Build(image.Spec{Target: "//base:base", Layers: []string{desc("a", "//base:a", "application/vnd.oci.image.layer.v1.tar+gzip", 3<<20)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	bm, bc := writeResult(t, t.TempDir(), base)
 	r, err := image.Build(image.Spec{
 		Target: "//app:image", BaseManifest: bm, BaseConfig: bc, Architecture: "arm64", Variant: "v8",
-		Layers:       []string{desc("b", "application/vnd.oci.image.layer.v1.tar+zstd", 812), desc("c", "application/vnd.oci.image.layer.v1.tar", 1536)},
-		LayerTargets: []string{"//app:b", "@dep//x:c"},
+		Layers: []string{desc("b", "//app:b", "application/vnd.oci.image.layer.v1.tar+zstd", 812), desc("c", "@dep//x:c", "application/vnd.oci.image.layer.v1.tar", 1536)},
 	})
 	if err != nil {
 		t.Fatal(err)

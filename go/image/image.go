@@ -20,10 +20,14 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/tagtemplate"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
+
+// HistoryPrefix starts the created_by of the history entry of every layer
+// strata builds; the layer's label follows. Describe strips it again.
+const HistoryPrefix = "rules_strata image_layer "
 
 // maxCreated is 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
 const maxCreated = 253402300799
@@ -62,15 +66,15 @@ func Build(spec Spec) (Result, error) {
 	}
 	created := v1.Time{Time: time.Unix(spec.Created, 0).UTC()}
 	cfg.Created = created
-	for i, p := range spec.Layers {
-		d, err := descriptor.Read(p)
+	for _, p := range spec.Layers {
+		d, err := readDescriptor(spec.Target, p)
 		if err != nil {
 			return Result{}, err
 		}
 		manifest.Layers = append(manifest.Layers, d.OCI())
 		cfg.RootFS.Type = "layers"
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, d.DiffID)
-		cfg.History = append(cfg.History, v1.History{Created: created, CreatedBy: "rules_strata image_layer " + spec.LayerTargets[i]})
+		cfg.History = append(cfg.History, v1.History{Created: created, CreatedBy: HistoryPrefix + d.Label})
 	}
 	if cfg.RootFS.Type == "" {
 		cfg.RootFS.Type = "layers" // required even for an image with no layers
@@ -104,6 +108,16 @@ func Build(spec Spec) (Result, error) {
 	}
 	digest, _, err := v1.SHA256(bytes.NewReader(rawManifest))
 	return Result{Config: rawCfg, Manifest: rawManifest, Digest: digest}, err
+}
+
+// readDescriptor reads a layer descriptor, which must name its layer: the
+// history records it.
+func readDescriptor(target, path string) (spec.Descriptor, error) {
+	d, err := spec.ReadDescriptor(path)
+	if err == nil && d.Label == "" {
+		err = usererr.New(target, path, "the layer descriptor names no image_layer (it is a pulled base's)", "list image_layer targets in layers; a pulled image goes in base")
+	}
+	return d, err
 }
 
 func readBase(spec Spec) (*v1.ConfigFile, *v1.Manifest, error) {

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/image"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -18,7 +18,8 @@ func layerDesc(t *testing.T, dir, name string) string {
 	t.Helper()
 	p := filepath.Join(dir, name+".json")
 	hex := strings.Repeat(name[:1], 64)
-	err := descriptor.Write(p, descriptor.Layer{
+	err := spec.Write(p, &spec.Descriptor{
+		Label:     "//:" + name,
 		MediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
 		Digest:    v1.Hash{Algorithm: "sha256", Hex: hex}, Size: 10,
 		DiffID: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("f", 63) + name[:1]},
@@ -42,7 +43,7 @@ func writeResult(t *testing.T, dir string, r image.Result) (manifest, config str
 func TestBaseInheritance(t *testing.T) {
 	dir := t.TempDir()
 	base, err := image.Build(image.Spec{
-		Target: "//:base", Layers: []string{layerDesc(t, dir, "a")}, LayerTargets: []string{"//:a"},
+		Target: "//:base", Layers: []string{layerDesc(t, dir, "a")},
 		Entrypoint: []string{"/bin/server"}, Cmd: []string{"--port=80"},
 		Env: map[string]string{"PATH": "/bin", "LANG": "C"}, Workdir: "/srv", Architecture: "arm64", Variant: "v8",
 	})
@@ -52,7 +53,7 @@ func TestBaseInheritance(t *testing.T) {
 	bm, bc := writeResult(t, dir, base)
 	child, err := image.Build(image.Spec{
 		Target: "//:child", BaseManifest: bm, BaseConfig: bc,
-		Layers: []string{layerDesc(t, dir, "b")}, LayerTargets: []string{"//:b"},
+		Layers:       []string{layerDesc(t, dir, "b")},
 		Env:          map[string]string{"PATH": "/app/bin:$PATH", "MODE": "prod"},
 		ExposedPorts: []string{"8080", "53/udp"},
 		Annotations:  map[string]string{"org.opencontainers.image.source": "x"},

@@ -42,7 +42,7 @@ func TestDockerBaseBecomesOCI(t *testing.T) {
 		dir := t.TempDir()
 		bm, bc := dockerBase(t, dir, c.in)
 		r, err := image.Build(image.Spec{Target: "//:app", BaseManifest: bm, BaseConfig: bc,
-			Layers: []string{layerDesc(t, dir, "a")}, LayerTargets: []string{"//:a"}})
+			Layers: []string{layerDesc(t, dir, "a")}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,11 +18,11 @@ import (
 func FuzzImageSpec(f *testing.F) {
 	baseCfg := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Env":["A=1"]}}`)
 	baseMf := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:` + strings.Repeat("a", 64) + `","size":1},"layers":[]}`)
-	f.Add([]byte(`{"target":"//a:img","layers":[],"layer_targets":[],"created":0,"os":"linux","architecture":"amd64","env":{"PATH":"/bin"},"exposed_ports":["80/tcp"]}`), []byte{}, []byte{})
-	f.Add([]byte(`{"target":"//a:img","base_manifest":"m","base_config":"c","user":"1000","cmd":["x"]}`), baseMf, baseCfg)
-	f.Add([]byte(`{"target":"//a:img","base_manifest":"m","base_config":"c"}`), []byte(`{`), []byte(`{"rootfs":{"diff_ids":["x"]}}`))
-	f.Add([]byte(`{"target":"//a:img","layers":["d"],"layer_targets":[]}`), []byte{}, []byte{})
-	f.Add([]byte(`{"target":"//a:img","created":-99999999999999}`), []byte{}, []byte{})
+	f.Add([]byte(`{"v":1,"target":"//a:img","layers":[],"created":0,"os":"linux","architecture":"amd64","env":{"PATH":"/bin"},"exposed_ports":["80/tcp"]}`), []byte{}, []byte{})
+	f.Add([]byte(`{"v":1,"target":"//a:img","base_manifest":"m","base_config":"c","user":"1000","cmd":["x"]}`), baseMf, baseCfg)
+	f.Add([]byte(`{"v":1,"target":"//a:img","base_manifest":"m","base_config":"c"}`), []byte(`{`), []byte(`{"rootfs":{"diff_ids":["x"]}}`))
+	f.Add([]byte(`{"v":1,"target":"//a:img","layers":["d"],"layer_targets":[]}`), []byte{}, []byte{})
+	f.Add([]byte(`{"v":1,"target":"//a:img","created":-99999999999999}`), []byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, spec, manifest, config []byte) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "spec.json")
@@ -36,7 +36,7 @@ func FuzzImageSpec(f *testing.F) {
 			}
 			return
 		}
-		s.Layers, s.LayerTargets = nil, nil // descriptors are strata's own output
+		s.Layers = nil // descriptors are strata's own output
 		if s.BaseManifest != "" || s.BaseConfig != "" {
 			s.BaseManifest, s.BaseConfig = filepath.Join(dir, "manifest.json"), filepath.Join(dir, "config.json")
 			os.WriteFile(s.BaseManifest, manifest, 0o644)

@@ -21,46 +21,18 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/strata-build/rules_strata/go/jsonspec"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
-// Spec is what an image_test target asks for, written by Starlark as JSON.
+// Spec is what an image_test target asks for: the wire type spec.ImageTest.
 // Empty fields are not checked.
-type Spec struct {
-	Target string `json:"target"`
-	// Files maps an absolute path to an expectation: space-separated tokens
-	// `file`|`dir`|`symlink`, `mode=0755`, `owner=0:0`, `target=/x`,
-	// `sha256=<hex>`. An empty string only asks that the path exists.
-	Files map[string]string `json:"files"`
-	// Absent lists paths that must not exist.
-	Absent []string   `json:"absent"`
-	Config ConfigSpec `json:"config"`
-	// Budgets in bytes; 0 means no budget. Compressed sizes are the stored
-	// blob sizes; uncompressed sizes are the layers' tar streams.
-	MaxLayerSize             int64 `json:"max_layer_size"`
-	MaxSize                  int64 `json:"max_size"`
-	MaxLayerUncompressedSize int64 `json:"max_layer_uncompressed_size"`
-	MaxUncompressedSize      int64 `json:"max_uncompressed_size"`
-}
+type Spec = spec.ImageTest
 
-// ConfigSpec holds expected config fields. Lists are compared whole; Env and
-// Labels only for the keys given.
-type ConfigSpec struct {
-	Entrypoint   []string          `json:"entrypoint"`
-	Cmd          []string          `json:"cmd"`
-	Env          map[string]string `json:"env"`
-	User         string            `json:"user"`
-	WorkingDir   string            `json:"workdir"`
-	ExposedPorts []string          `json:"exposed_ports"`
-	Labels       map[string]string `json:"labels"`
-}
+// ConfigSpec holds expected config fields.
+type ConfigSpec = spec.ImageTestConfig
 
 // ReadSpec loads a spec file written by the image_test rule.
-func ReadSpec(p string) (Spec, error) {
-	var s Spec
-	err := jsonspec.Read(p, "image test spec", &s)
-	return s, err
-}
+func ReadSpec(p string) (Spec, error) { return spec.ReadImageTest(p) }
 
 // Result is every finding of one run, grouped for printing.
 type Result struct {

@@ -13,39 +13,45 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/canontar"
 	"github.com/strata-build/rules_strata/go/compress"
-	"github.com/strata-build/rules_strata/go/descriptor"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
 // Build writes the layer blob for spec to blobPath and returns its descriptor.
-func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
-	alg, err := compress.Parse(spec.Compression)
+func Build(s Spec, blobPath string) (spec.Descriptor, error) {
+	alg, err := compress.Parse(s.Compression)
 	if err != nil {
-		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression to \"gzip\", \"zstd\" or \"none\"")
+		return spec.Descriptor{}, usererr.New(s.Target, "", err.Error(), "set compression to \"gzip\", \"zstd\" or \"none\"")
 	}
-	if err := compress.CheckLevel(alg, spec.CompressionLevel); err != nil {
-		return descriptor.Layer{}, usererr.New(spec.Target, "", err.Error(), "set compression_level to 1..9 for gzip or 1..22 for zstd, or leave it 0 for the default")
+	if err := compress.CheckLevel(alg, s.CompressionLevel); err != nil {
+		return spec.Descriptor{}, usererr.New(s.Target, "", err.Error(), "set compression_level to 1..9 for gzip or 1..22 for zstd, or leave it 0 for the default")
 	}
-	if err := spec.validate(); err != nil {
-		return descriptor.Layer{}, err
+	if err := validate(s); err != nil {
+		return spec.Descriptor{}, err
 	}
-	t, err := collect(spec)
+	t, err := collect(s)
 	defer t.close()
 	if err != nil {
-		return descriptor.Layer{}, err
+		return spec.Descriptor{}, err
 	}
 	entries, err := t.entries()
 	if err != nil {
-		return descriptor.Layer{}, err
+		return spec.Descriptor{}, err
 	}
 	out, err := os.Create(blobPath)
 	if err != nil {
-		return descriptor.Layer{}, err
+		return spec.Descriptor{}, err
 	}
 	defer out.Close()
-	desc, err := WriteLevel(out, entries, time.Unix(spec.MTime, 0), alg, spec.CompressionLevel)
+	desc, err := WriteLevel(out, entries, time.Unix(s.MTime, 0), alg, s.CompressionLevel)
 	if err != nil {
 		return desc, t.contentError(err)
+	}
+	// The descriptor names its layer, so no later action needs a list of
+	// labels beside its list of descriptors.
+	desc.Label, desc.BazelLabel = s.Target, s.BazelLabel
+	if desc.BazelLabel == desc.Label {
+		desc.BazelLabel = ""
 	}
 	return desc, out.Close()
 }
@@ -53,29 +59,29 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 // Write streams entries as a compressed layer into w and returns its
 // descriptor. It is the single pass that computes both the diffID (of the
 // tar) and the digest (of the compressed bytes).
-func Write(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm) (descriptor.Layer, error) {
+func Write(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm) (spec.Descriptor, error) {
 	return WriteLevel(w, entries, mtime, alg, 0)
 }
 
 // WriteLevel is Write at a compression level (0: the pinned default).
-func WriteLevel(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm, level int) (descriptor.Layer, error) {
+func WriteLevel(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm, level int) (spec.Descriptor, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	digest := &countingHash{Hash: sha256.New()}
 	zw, err := compress.NewWriterLevel(alg, level, io.MultiWriter(bw, digest), 0)
 	if err != nil {
-		return descriptor.Layer{}, err
+		return spec.Descriptor{}, err
 	}
 	diffID := sha256.New()
 	if err := canontar.Write(io.MultiWriter(diffID, zw), entries, mtime); err != nil {
-		return descriptor.Layer{}, err
+		return spec.Descriptor{}, err
 	}
 	if err := zw.Close(); err != nil {
-		return descriptor.Layer{}, fmt.Errorf("compressing layer: %w", err)
+		return spec.Descriptor{}, fmt.Errorf("compressing layer: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return descriptor.Layer{}, err
+		return spec.Descriptor{}, err
 	}
-	return descriptor.Layer{
+	return spec.Descriptor{
 		MediaType: types.MediaType(alg.MediaType()),
 		Digest:    v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", digest.Sum(nil))},
 		Size:      digest.n,

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/layer"
+	wire "github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/tarlisting"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
@@ -32,7 +32,7 @@ func write(t *testing.T, p, content string, mode os.FileMode) string {
 
 // build runs layer.Build and returns the descriptor and the tar listing
 // (after decompressing with the standard library, an independent reader).
-func build(t *testing.T, spec layer.Spec) (descriptor.Layer, string) {
+func build(t *testing.T, spec layer.Spec) (wire.Descriptor, string) {
 	t.Helper()
 	blob := filepath.Join(t.TempDir(), "blob")
 	desc, err := layer.Build(spec, blob)
@@ -351,6 +351,25 @@ func TestTreeSymlinks(t *testing.T) {
 	} {
 		if !strings.Contains(listings[1], line) {
 			t.Errorf("listing lacks %s\n%s", line, listings[1])
+		}
+	}
+}
+
+// TestDescriptorNamesItsLayer: the descriptor carries the layer's label (as
+// the history records it) and, only where Bazel spells it differently, the
+// label push hands back to `bazel build`; and the media type of its
+// compression. No later action needs a list of labels beside descriptors.
+func TestDescriptorNamesItsLayer(t *testing.T) {
+	for _, c := range []struct {
+		target, bazel, wantBazel, compression, mediaType string
+	}{
+		{"//app:layer", "//app:layer", "", "gzip", "application/vnd.oci.image.layer.v1.tar+gzip"},
+		{"//app:layer", "@@//app:layer", "@@//app:layer", "zstd", "application/vnd.oci.image.layer.v1.tar+zstd"},
+		{"@dep//x:l", "", "", "none", "application/vnd.oci.image.layer.v1.tar"},
+	} {
+		desc, _ := build(t, layer.Spec{Target: c.target, BazelLabel: c.bazel, Compression: c.compression})
+		if desc.Label != c.target || desc.BazelLabel != c.wantBazel || string(desc.MediaType) != c.mediaType {
+			t.Errorf("%+v: descriptor label %q, bazel_label %q, media type %q", c, desc.Label, desc.BazelLabel, desc.MediaType)
 		}
 	}
 }

@@ -16,13 +16,13 @@ import (
 // empty_dirs) must be either built or refused with a usererr.Error. Sources
 // are pointed at one small fixture so the fuzzer cannot walk the machine.
 func FuzzLayerSpec(f *testing.F) {
-	f.Add([]byte(`{"target":"//a:b","compression":"gzip","files":[{"src":"x","dst":"/app/x"}],"modes":{"/app/x":"0755"},"owners":{"/app/x":"1000:1000"}}`))
-	f.Add([]byte(`{"target":"//a:b","compression":"none","uid":2147483648,"mtime":-5}`))
-	f.Add([]byte(`{"target":"//a:b","compression":"zstd","symlinks":[{"path":"/a","target":"/x"}],"files":[{"src":"x","dst":"/a/f"}]}`))
-	f.Add([]byte(`{"target":"//a:b","compression":"none","empty_dirs":["/tmp","../x"],"dir_mode":"1777","mode":"rw"}`))
-	f.Add([]byte(`{"target":"//a:b","compression":"none","tars":["t"],"owners":{"/f":"0:-1"}}`))
-	f.Add([]byte(`{"target":"//a:b","unknown":1}`))
-	f.Add([]byte(`{"target":`))
+	f.Add([]byte(`{"v":1,"target":"//a:b","compression":"gzip","files":[{"src":"x","dst":"/app/x"}],"modes":{"/app/x":"0755"},"owners":{"/app/x":"1000:1000"}}`))
+	f.Add([]byte(`{"v":1,"target":"//a:b","compression":"none","uid":2147483648,"mtime":-5}`))
+	f.Add([]byte(`{"v":1,"target":"//a:b","compression":"zstd","symlinks":[{"path":"/a","target":"/x"}],"files":[{"src":"x","dst":"/a/f"}]}`))
+	f.Add([]byte(`{"v":1,"target":"//a:b","compression":"none","empty_dirs":["/tmp","../x"],"dir_mode":"1777","mode":"rw"}`))
+	f.Add([]byte(`{"v":1,"target":"//a:b","compression":"none","tars":["t"],"owners":{"/f":"0:-1"}}`))
+	f.Add([]byte(`{"v":1,"target":"//a:b","unknown":1}`))
+	f.Add([]byte(`{"v":1,"target":`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		specPath := filepath.Join(dir, "spec.json")

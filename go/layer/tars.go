@@ -3,16 +3,14 @@ package layer
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/strata-build/rules_strata/go/canontar"
+	"github.com/strata-build/rules_strata/go/compress"
 )
 
 // addTar merges the entries of an existing tar file (plain, gzip or zstd).
@@ -224,29 +222,19 @@ func (t *tree) plainTar(tarPath string) (string, error) {
 	}
 	defer f.Close()
 	br := bufio.NewReader(f)
-	magic, _ := br.Peek(4)
-	var r io.Reader
+	alg := compress.Detect(br)
+	if alg == compress.None {
+		return tarPath, nil
+	}
 	corrupt := func(err error) error {
 		return t.userErr("", "tars: cannot decompress "+tarPath+": "+err.Error()+" (the file is truncated or corrupt)",
 			"pass an intact tar, tar.gz or tar.zst archive; `tar -tvf "+tarPath+"` shows the same problem")
 	}
-	switch {
-	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return "", corrupt(err)
-		}
-		r = zr
-	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(br)
-		if err != nil {
-			return "", corrupt(err)
-		}
-		defer zr.Close()
-		r = zr
-	default:
-		return tarPath, nil
+	r, err := compress.NewReader(alg, br)
+	if err != nil {
+		return "", corrupt(err)
 	}
+	defer r.Close()
 	tmp, err := os.CreateTemp("", "strata-tar-*")
 	if err != nil {
 		return "", err

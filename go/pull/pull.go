@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -23,8 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -40,13 +39,7 @@ type Request struct {
 }
 
 // Summary is written to Out/pulled.json for the repository rule.
-type Summary struct {
-	Image          string `json:"image"`
-	Digest         string `json:"digest"`          // what the user pinned (index or manifest)
-	ManifestDigest string `json:"manifest_digest"` // the platform's manifest
-	Layers         int    `json:"layers"`
-	Blobs          bool   `json:"blobs"`
-}
+type Summary = spec.Pulled
 
 // Pull fetches, verifies and writes manifest.json, config.json,
 // layer_<i>.json descriptors, blobs/layer_<i> (with Layers) and pulled.json.
@@ -110,8 +103,7 @@ func Pull(ctx context.Context, req Request, r regclient.Retry) (Summary, error) 
 		return Summary{}, err
 	}
 	s := Summary{Image: repo.Name(), Digest: want.String(), ManifestDigest: manifestDigest.String(), Layers: len(manifest.Layers), Blobs: req.Layers}
-	b, _ := json.MarshalIndent(s, "", "  ")
-	return s, os.WriteFile(filepath.Join(req.Out, "pulled.json"), b, 0o644)
+	return s, spec.Write(filepath.Join(req.Out, "pulled.json"), &s)
 }
 
 func write(req Request, repo name.Repository, manifestBytes, cfgBytes []byte, m *v1.Manifest, cfg *v1.ConfigFile, opts []remote.Option) error {
@@ -125,8 +117,8 @@ func write(req Request, repo name.Repository, manifestBytes, cfgBytes []byte, m 
 		}
 	}
 	for i, l := range m.Layers {
-		d := descriptor.Layer{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i], Source: repo.Name()}
-		if err := descriptor.Write(filepath.Join(req.Out, fmt.Sprintf("layer_%d.json", i)), d); err != nil {
+		d := spec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i], Source: repo.Name()}
+		if err := spec.Write(filepath.Join(req.Out, fmt.Sprintf("layer_%d.json", i)), &d); err != nil {
 			return err
 		}
 		if req.Layers {

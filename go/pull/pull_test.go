@@ -21,9 +21,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/pull"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 var (
@@ -67,7 +67,7 @@ func TestShallowAndFull(t *testing.T) {
 		}
 		ls, _ := img.Layers()
 		for i, l := range ls {
-			desc, err := descriptor.Read(filepath.Join(out, "layer_"+string(rune('0'+i))+".json"))
+			desc, err := spec.ReadDescriptor(filepath.Join(out, "layer_"+string(rune('0'+i))+".json"))
 			if err != nil {
 				t.Fatal(err)
 			}

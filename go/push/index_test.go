@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
@@ -16,8 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/strata-build/rules_strata/go/blobimage"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/index"
 	"github.com/strata-build/rules_strata/go/push"
 )
@@ -37,31 +33,7 @@ func platformChild(t *testing.T, arch string) push.IndexChild {
 		t.Fatal(err)
 	}
 	img = mutate.MediaType(img, types.OCIManifestSchema1)
-	dir := t.TempDir()
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	os.WriteFile(filepath.Join(dir, "manifest.json"), raw, 0o644)
-	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
-	ls, _ := img.Layers()
-	var descs, blobs []string
-	for i, l := range ls {
-		d, _ := l.Digest()
-		diff, _ := l.DiffID()
-		size, _ := l.Size()
-		mt, _ := l.MediaType()
-		rc, _ := l.Compressed()
-		var buf bytes.Buffer
-		buf.ReadFrom(rc)
-		blob, desc := filepath.Join(dir, fmt.Sprintf("l%d.blob", i)), filepath.Join(dir, fmt.Sprintf("l%d.json", i))
-		os.WriteFile(blob, buf.Bytes(), 0o644)
-		descriptor.Write(desc, descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff})
-		descs, blobs = append(descs, desc), append(blobs, blob)
-	}
-	bi, err := blobimage.Load(filepath.Join(dir, "manifest.json"), filepath.Join(dir, "config.json"), descs, blobs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	digest, _ := img.Digest()
+	bi, digest := writeOnDisk(t, img, "")
 	return push.IndexChild{Image: bi, Digest: digest}
 }
 

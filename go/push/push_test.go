@@ -25,9 +25,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/casclient"
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 var fastRetry = regclient.Retry{Attempts: 8, BaseDelay: time.Millisecond, MaxDelay: 50 * time.Millisecond, Timeout: 300 * time.Millisecond}
@@ -47,13 +47,21 @@ func onDiskFrom(t *testing.T, layers int, base string) (*blobimage.Image, v1.Has
 	if err != nil {
 		t.Fatal(err)
 	}
+	return writeOnDisk(t, img, base)
+}
+
+// writeOnDisk writes img as the build leaves an image (manifest, config,
+// descriptors and blobs) and loads it back through its image files manifest;
+// a base repository holds the first layer instead of a local blob.
+func writeOnDisk(t *testing.T, img v1.Image, base string) (*blobimage.Image, v1.Hash) {
+	t.Helper()
 	dir := t.TempDir()
 	raw, _ := img.RawManifest()
 	cfg, _ := img.RawConfigFile()
-	os.WriteFile(filepath.Join(dir, "manifest.json"), raw, 0o644)
-	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	files := spec.ImageFiles{Manifest: filepath.Join(dir, "manifest.json"), Config: filepath.Join(dir, "config.json")}
+	os.WriteFile(files.Manifest, raw, 0o644)
+	os.WriteFile(files.Config, cfg, 0o644)
 	ls, _ := img.Layers()
-	var descs, blobs []string
 	for i, l := range ls {
 		d, _ := l.Digest()
 		diff, _ := l.DiffID()
@@ -65,18 +73,18 @@ func onDiskFrom(t *testing.T, layers int, base string) (*blobimage.Image, v1.Has
 		blob := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
 		desc := filepath.Join(dir, fmt.Sprintf("l%d.json", i))
 		os.WriteFile(blob, buf.Bytes(), 0o644)
-		dl := descriptor.Layer{MediaType: mt, Digest: d, Size: size, DiffID: diff}
+		dl := spec.Descriptor{MediaType: mt, Digest: d, Size: size, DiffID: diff, Label: fmt.Sprintf("//t:l%d", i)}
 		if i == 0 && base != "" {
-			dl.Source = base
+			dl.Source, dl.Label = base, ""
 			if err := remote.WriteLayer(mustRepo(t, base), l); err != nil {
 				t.Fatal(err)
 			}
 			blob = ""
 		}
-		descriptor.Write(desc, dl)
-		descs, blobs = append(descs, desc), append(blobs, blob)
+		spec.Write(desc, &dl)
+		files.Layers = append(files.Layers, spec.LayerFiles{Descriptor: desc, Blob: blob})
 	}
-	bi, err := blobimage.Load(filepath.Join(dir, "manifest.json"), filepath.Join(dir, "config.json"), descs, blobs)
+	bi, err := blobimage.Load(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,19 +480,17 @@ func TestEnvCredentialsNeverReachTheBaseRegistry(t *testing.T) {
 // withSource reloads img with every pulled layer's source set to base.
 func withSource(t *testing.T, img *blobimage.Image, digest v1.Hash, base string) (*blobimage.Image, v1.Hash) {
 	t.Helper()
-	var descs []descriptor.Layer
-	var blobs []string
+	var layers []spec.PushLayer
 	m := img.Manifest()
 	cfg, _ := v1.ParseConfigFile(bytes.NewReader(img.RawConfig()))
 	for i, l := range m.Layers {
-		d := descriptor.Layer{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i]}
+		d := spec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[i]}
 		if img.Source(l.Digest) != "" {
 			d.Source = base
 		}
-		descs = append(descs, d)
-		blobs = append(blobs, img.BlobPath(l.Digest))
+		layers = append(layers, spec.PushLayer{Descriptor: d, Blob: img.BlobPath(l.Digest)})
 	}
-	out, err := blobimage.New(img.RawManifest(), img.RawConfig(), descs, blobs)
+	out, err := blobimage.New(img.RawManifest(), img.RawConfig(), layers)
 	if err != nil {
 		t.Fatal(err)
 	}

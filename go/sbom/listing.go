@@ -76,15 +76,7 @@ func isExecutable(head []byte) bool {
 // io.ReaderAt). The temporary file is removed before the next entry.
 func ListLayer(blob io.Reader, tmpDir string) (*Listing, error) {
 	br := bufio.NewReaderSize(blob, 64<<10)
-	head, _ := br.Peek(4)
-	alg := compress.None
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		alg = compress.Gzip
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		alg = compress.Zstd
-	}
-	r, err := compress.NewReader(alg, br)
+	r, err := compress.NewDetectingReader(br)
 	if err != nil {
 		return nil, err
 	}

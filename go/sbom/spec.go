@@ -7,35 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/strata-build/rules_strata/go/descriptor"
-	"github.com/strata-build/rules_strata/go/jsonspec"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
-// Spec is what the image rule's sbom output group asks for, written by
-// Starlark as JSON: paths of files built earlier in the same build.
-type Spec struct {
-	Target     string      `json:"target"`
-	Digest     string      `json:"digest"` // file holding the image digest
-	Config     string      `json:"config"` // the image config JSON
-	BaseLabel  string      `json:"base_label"`
-	BaseDigest string      `json:"base_digest"` // file; "" on scratch
-	Layers     []SpecLayer `json:"layers"`
-}
-
-// SpecLayer is one layer, in manifest order.
-type SpecLayer struct {
-	Label      string `json:"label"`
-	Descriptor string `json:"descriptor"`
-	Listing    string `json:"listing"` // "" for a layer without a blob
-	FromBase   bool   `json:"from_base"`
-}
+// Spec is what the image rule's sbom output group asks for: the wire type
+// spec.SBOM.
+type Spec = spec.SBOM
 
 // ReadSpec loads a spec file.
-func ReadSpec(path string) (Spec, error) {
-	var s Spec
-	err := jsonspec.Read(path, "sbom spec", &s)
-	return s, err
-}
+func ReadSpec(path string) (Spec, error) { return spec.ReadSBOM(path) }
 
 func readDigest(path string) (string, error) {
 	b, err := os.ReadFile(path)
@@ -73,7 +53,7 @@ func Load(s Spec) (Image, error) {
 		img.Base = &Base{Label: s.BaseLabel, Digest: d}
 	}
 	for _, sl := range s.Layers {
-		desc, err := descriptor.Read(sl.Descriptor)
+		desc, err := spec.ReadDescriptor(sl.Descriptor)
 		if err != nil {
 			return img, err
 		}

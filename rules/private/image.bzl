@@ -1,5 +1,6 @@
 """Implementation of image."""
 
+load(":actions.bzl", "WIRE_VERSION", "write_image_file", "write_image_files")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":layer_info.bzl", "LayerInfo")
@@ -8,38 +9,6 @@ load(":sbom.bzl", "sbom_output_group")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC")
 load(":target_platform.bzl", "TargetPlatformInfo")
-
-def write_image_file(ctx, command, mnemonic, what, output, manifest, config, layers, extra_args = []):
-    """Runs a strata writer (oci-layout, docker-archive) over an image's blobs.
-
-    A layer left in its registry (shallow image_pull) gets --blob "", and the
-    writer fails with advice if asked for bytes it does not have.
-
-    Args:
-      ctx: the rule context (needs the _strata attribute).
-      command: strata subcommand, "oci-layout" or "docker-archive".
-      mnemonic: action mnemonic.
-      what: what is written, for the progress message.
-      output: the File or directory to write.
-      manifest: the image manifest File.
-      config: the image config File.
-      layers: LayerInfo of every layer, in manifest order.
-      extra_args: more arguments for the subcommand.
-    """
-    args = ctx.actions.args()
-    args.add_all([command, "--target", label_str(ctx.label), "--manifest", manifest, "--config", config, "--out", output.path])
-    args.add_all(extra_args)
-    for layer in layers:
-        args.add("--descriptor", layer.descriptor)
-        args.add("--blob", layer.blob.path if layer.blob else "")
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = [manifest, config] + [layer.descriptor for layer in layers] + [layer.blob for layer in layers if layer.blob],
-        outputs = [output],
-        mnemonic = mnemonic,
-        progress_message = "Writing %s %s" % (what, label_str(ctx.label)),
-    )
 
 def _image_impl(ctx):
     name = ctx.label.name
@@ -71,12 +40,12 @@ def _image_impl(ctx):
         "env": ctx.attr.env,
         "exposed_ports": ctx.attr.exposed_ports,
         "labels": ctx.attr.labels,
-        "layer_targets": [label_str(layer.label) for layer in layers],
         "layers": [layer.descriptor.path for layer in layers],
         "os": ctx.attr.os or platform.os,
         "status": [f.path for f in status],
         "target": label_str(ctx.label),
         "user": ctx.attr.user,
+        "v": WIRE_VERSION,
         "variant": ctx.attr.variant or ("" if ctx.attr.architecture else platform.variant),
         "volumes": ctx.attr.volumes,
         "workdir": ctx.attr.workdir,
@@ -94,17 +63,19 @@ def _image_impl(ctx):
     )
 
     all_layers = (base.layers if base else []) + layers
+    files = write_image_files(ctx, name, ctx.label, manifest, config, digest, all_layers)
+    on_disk = struct(files = files, manifest = manifest, config = config, digest = digest, layers = all_layers)
     layout = ctx.actions.declare_directory(name + ".oci")
-    write_image_file(ctx, "oci-layout", "StrataOCILayout", "OCI layout", layout, manifest, config, all_layers)
+    write_image_file(ctx, "oci-layout", "StrataOCILayout", "OCI layout", layout, on_disk)
     tarball = ctx.actions.declare_file(name + ".tar")
     tag_args = []
     for tag in ctx.attr.repo_tags:
         tag_args.extend(["--tag", tag])
-    write_image_file(ctx, "docker-archive", "StrataDockerArchive", "docker-archive", tarball, manifest, config, all_layers, tag_args)
+    write_image_file(ctx, "docker-archive", "StrataDockerArchive", "docker-archive", tarball, on_disk, tag_args)
 
     return [
         DefaultInfo(files = depset([digest, manifest, config])),
-        ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball),
+        ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball, files = files),
         OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball]), **dict(
             sbom_output_group(ctx, ctx.attr.base, base, all_layers, config, digest),
             **provenance_output_group(ctx, ctx.attr.base, base, all_layers, digest)

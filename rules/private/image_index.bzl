@@ -1,5 +1,6 @@
 """Implementation of image_index: a multi-arch OCI image index."""
 
+load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
@@ -33,6 +34,9 @@ def _image_index_impl(ctx):
     args.add_all(["index", "--target", label_str(ctx.label), "--out", index, "--digest", digest, "--platforms-out", platforms])
     if ctx.attr.docker_manifest_list:
         args.add("--docker")
+
+    # Manifests and configs as flags, not image files manifests: the index
+    # action's inputs stay exactly the children's manifests and configs.
     inputs = []
     for label, img in children:
         args.add("--manifest", img.manifest)
@@ -52,16 +56,7 @@ def _image_index_impl(ctx):
     layout = ctx.actions.declare_directory(name + ".oci")
     largs = ctx.actions.args()
     largs.add_all(["index-layout", "--index", index, "--out", layout.path])
-    linputs = [index]
-    for _, img in children:
-        largs.add_all(["--manifest", img.manifest, "--config", img.config])
-        linputs.extend([img.manifest, img.config])
-        for layer in img.layers:
-            largs.add("--descriptor", layer.descriptor)
-            largs.add("--blob", layer.blob.path if layer.blob else "")
-            linputs.append(layer.descriptor)
-            if layer.blob:
-                linputs.append(layer.blob)
+    linputs = [index] + add_image_files(largs, [img for _, img in children], blobs = True)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [largs],

@@ -8,6 +8,7 @@ FIELDS = dict(
     digest = "File: the manifest digest, `sha256:<hex>`.",
     layers = "list of LayerInfo: every layer, base layers first, in manifest order. A layer of a shallowly pulled base has `blob = None`.",
     tarball = "File: the docker-archive (`docker load`) of the image.",
+    files = "File: the image files manifest (`NAME.image_files.json`, go/spec.ImageFiles): the paths of the manifest, config, digest and every layer's descriptor and blob, which the actions reading the image on disk take instead of lists of flags.",
 )
 
 ImageInfo = provider(doc = DOC, fields = FIELDS)

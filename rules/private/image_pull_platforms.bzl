@@ -7,6 +7,8 @@ and outside an index the first platform listed. An image_index platform the
 pull does not list is an error naming the ones it does.
 """
 
+load(":actions.bzl", "read_pulled")
+
 # OCI architecture[/variant] -> the @platforms//cpu constraints that mean it
 # (the inverse of target_platform.bzl's _CPU).
 _CPUS = {
@@ -54,7 +56,7 @@ def pull_platforms(rctx, name, strata):
         res = rctx.execute(cmd, timeout = rctx.attr.timeout)
         if res.return_code != 0:
             fail(res.stderr)
-        info = json.decode(rctx.read(sub + "/pulled.json"))
+        info = read_pulled(rctx, sub + "/pulled.json")
         children.append(struct(platform = platform, sub = sub, os = os, cpus = cpus, info = info))
 
     lines = [

@@ -1,5 +1,6 @@
 """image_test: assertions on a built image, run by `bazel test`, no daemon."""
 
+load(":actions.bzl", "WIRE_VERSION", "write_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
@@ -20,24 +21,21 @@ def _image_args(ctx, image, spec, name, prefix):
     Returns (args file, {runfiles path: File}). The children of an
     image_index are built in split configurations, so their files share
     short paths, and runfiles would keep only one of them: each child's
-    files get their own runfiles paths below `prefix`.
+    files get their own runfiles paths below `prefix`. The test reads the
+    image through an image files manifest of those runfiles paths.
     """
     links = {}
+    paths = {f: _runfiles_path(prefix, f, links) for f in [image.manifest, image.config, image.digest]}
+    for layer in image.layers:
+        paths[layer.descriptor] = _runfiles_path(prefix, layer.descriptor, links)
+        if layer.blob:
+            paths[layer.blob] = _runfiles_path(prefix, layer.blob, links)
+    files = write_image_files(ctx, name, ctx.attr.image.label, image.manifest, image.config, image.digest, image.layers, paths = paths)
+    links[files.short_path] = files
     args = ctx.actions.args()
     args.set_param_file_format("multiline")
-    args.add_all([
-        "image-test",
-        "--spec",
-        spec.short_path,
-        "--manifest",
-        _runfiles_path(prefix, image.manifest, links),
-        "--config",
-        _runfiles_path(prefix, image.config, links),
-    ])
-    for layer in image.layers:
-        args.add("--descriptor", _runfiles_path(prefix, layer.descriptor, links))
-        args.add("--blob", _runfiles_path(prefix, layer.blob, links) if layer.blob else "")
-    args_file = ctx.actions.declare_file(name)
+    args.add_all(["image-test", "--spec", spec.short_path, "--image-files", files.short_path])
+    args_file = ctx.actions.declare_file(name + ".args")
     ctx.actions.write(args_file, args)
     return args_file, links
 
@@ -62,6 +60,7 @@ def _image_test_impl(ctx):
         "max_size": ctx.attr.max_size,
         "max_uncompressed_size": ctx.attr.max_uncompressed_size,
         "target": label_str(ctx.label),
+        "v": WIRE_VERSION,
     }))
 
     # An index is checked child by child: every platform must pass.
@@ -74,7 +73,7 @@ def _image_test_impl(ctx):
     symlinks = {}
     for i, image in enumerate(images):
         prefix = "%s.children/%d" % (ctx.label.name, i) if len(images) > 1 else ""
-        args_file, links = _image_args(ctx, image, spec, "%s.%d.args" % (ctx.label.name, i), prefix)
+        args_file, links = _image_args(ctx, image, spec, "%s.%d" % (ctx.label.name, i), prefix)
         args_files.append(args_file)
         files.append(args_file)
         if prefix:

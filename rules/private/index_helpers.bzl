@@ -1,5 +1,6 @@
 """image_index_inspect and image_index_load: `bazel run` targets for an image index."""
 
+load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_str")
 load(":strata_attr.bzl", "STRATA_EXEC")
@@ -22,10 +23,7 @@ def _inspect_impl(ctx):
     text = ctx.actions.declare_file(ctx.label.name + ".txt")
     args = ctx.actions.args()
     args.add_all(["inspect-index", "--index", idx.index, "--digest", idx.digest, "--out", text])
-    inputs = [idx.index, idx.digest]
-    for img in idx.images:
-        args.add_all(["--manifest", img.manifest, "--config", img.config])
-        inputs.extend([img.manifest, img.config])
+    inputs = [idx.index, idx.digest] + add_image_files(args, idx.images)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],

@@ -1,5 +1,6 @@
 """image_inspect: `bazel run` target that prints an image's digest, platform and layers."""
 
+load(":actions.bzl", "image_files_inputs")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":strata_attr.bzl", "STRATA_EXEC")
@@ -25,8 +26,8 @@ def _image_inspect_impl(ctx):
     text = ctx.actions.declare_file(ctx.label.name + ".txt")
     ctx.actions.run(
         executable = ctx.executable._strata,
-        arguments = ["inspect", "--target", label_str(ctx.label), "--manifest", image.manifest.path, "--config", image.config.path, "--digest", image.digest.path, "--out", text.path],
-        inputs = [image.manifest, image.config, image.digest],
+        arguments = ["inspect", "--image-files", image.files.path, "--out", text.path],
+        inputs = image_files_inputs(image),
         outputs = [text],
         mnemonic = "StrataInspect",
         progress_message = "Describing image %s" % label_str(ctx.attr.image.label),

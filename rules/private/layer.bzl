@@ -1,9 +1,12 @@
 """Implementation of image_layer."""
 
-load(":label.bzl", "label_str")
+load(":actions.bzl", "WIRE_VERSION")
+load(":label.bzl", "label_for_bazel", "label_str")
 load(":layer_info.bzl", "LayerInfo")
 load(":strata_attr.bzl", "STRATA_EXEC")
 
+# Blob file names by compression: declared here, before any action runs.
+# Media types and detection live in go/compress; no reader uses the name.
 _EXTENSIONS = {
     "gzip": ".tar.gz",
     "none": ".tar",
@@ -185,7 +188,11 @@ def _image_layer_impl(ctx):
             mapped.append((f, d, label_str(target.label), "binaries", executable))
         symlinks.update(links)
 
+    # The descriptor names the layer: target as the history records it,
+    # bazel_label as push hands it back to `bazel build` (only if it differs).
+    bazel_label = label_for_bazel(ctx.label)
     spec = {
+        "bazel_label": bazel_label if bazel_label != label_str(ctx.label) else "",
         "compression": ctx.attr.compression,
         "compression_level": ctx.attr.compression_level,
         "dir_mode": ctx.attr.dir_mode,
@@ -204,6 +211,7 @@ def _image_layer_impl(ctx):
         "tars": [f.path for f in ctx.files.tars],
         "target": label_str(ctx.label),
         "uid": ctx.attr.uid,
+        "v": WIRE_VERSION,
     }
     spec_file = ctx.actions.declare_file(ctx.label.name + ".layer.json")
     ctx.actions.write(spec_file, json.encode(spec))

@@ -1,6 +1,6 @@
 """pulled_image: ImageInfo for a base fetched by image_pull (used in its generated BUILD)."""
 
-load(":image.bzl", "write_image_file")
+load(":actions.bzl", "write_image_file", "write_image_files")
 load(":image_info.bzl", "ImageInfo")
 load(":layer_info.bzl", "LayerInfo")
 load(":strata_attr.bzl", "STRATA_EXEC")
@@ -16,8 +16,10 @@ def _pulled_image_impl(ctx):
         )
         for i, d in enumerate(ctx.files.descriptors)
     ]
+    files = write_image_files(ctx, ctx.label.name, ctx.label, ctx.file.manifest, ctx.file.config, ctx.file.digest, layers)
+    on_disk = struct(files = files, manifest = ctx.file.manifest, config = ctx.file.config, digest = ctx.file.digest, layers = layers)
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
-    write_image_file(ctx, "docker-archive", "StrataDockerArchive", "docker-archive", tarball, ctx.file.manifest, ctx.file.config, layers)
+    write_image_file(ctx, "docker-archive", "StrataDockerArchive", "docker-archive", tarball, on_disk)
     return [
         DefaultInfo(files = depset([ctx.file.digest, ctx.file.manifest, ctx.file.config])),
         ImageInfo(
@@ -26,6 +28,7 @@ def _pulled_image_impl(ctx):
             digest = ctx.file.digest,
             layers = layers,
             tarball = tarball,
+            files = files,
         ),
     ]
 

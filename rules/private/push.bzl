@@ -1,7 +1,8 @@
 """image_push: `bazel run` target that pushes an image to repositories and tags."""
 
+load(":actions.bzl", "image_files_inputs")
 load(":image_info.bzl", "ImageInfo")
-load(":label.bzl", "label_for_bazel", "label_str")
+load(":label.bzl", "label_str")
 load(":launcher.bzl", "LAUNCHER", "strata_launcher")
 load(":stamp.bzl", "stamping")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
@@ -78,19 +79,13 @@ def _image_push_impl(ctx, command = "push"):
     # output is always on this machine. Push reads each blob where the build
     # left it, or streams it from the remote cache.
     spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
-    sargs = ctx.actions.args()
-    sargs.add_all(["push-spec", "--manifest", image.manifest, "--config", image.config, "--digest", image.digest, "--out", spec])
-    for layer in image.layers:
-        sargs.add("--descriptor", layer.descriptor)
-        sargs.add("--blob", layer.blob.path if layer.blob else "")
 
-        # Handed back to `bazel build` when the cache evicted the layer:
-        # the exact label (@@canonical under bzlmod), not the display form.
-        sargs.add("--layer-target", label_for_bazel(layer.label))
+    # Each layer's descriptor names the label push hands back to `bazel
+    # build` when the cache evicted the layer (@@canonical under bzlmod).
     ctx.actions.run(
         executable = ctx.executable._strata,
-        arguments = [sargs],
-        inputs = [image.manifest, image.config, image.digest] + [layer.descriptor for layer in image.layers],
+        arguments = ["push-spec", "--image-files", image.files.path, "--out", spec.path],
+        inputs = image_files_inputs(image),
         outputs = [spec],
         mnemonic = "StrataPushSpec",
         progress_message = "Writing push spec of %s" % label_str(ctx.label),

@@ -1,7 +1,8 @@
 """image_index_push / image_index_probe: `bazel run` targets for an image index."""
 
+load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
-load(":label.bzl", "label_for_bazel", "label_str")
+load(":label.bzl", "label_str")
 load(":launcher.bzl", "LAUNCHER", "strata_launcher")
 load(":push.bzl", "push_command")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
@@ -14,15 +15,7 @@ def _impl(ctx, command):
     spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     sargs = ctx.actions.args()
     sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest, "--out", spec])
-    inputs = [idx.index, idx.digest]
-    for img in idx.images:
-        sargs.add_all(["--manifest", img.manifest, "--config", img.config, "--digest", img.digest])
-        inputs.extend([img.manifest, img.config, img.digest])
-        for layer in img.layers:
-            sargs.add("--descriptor", layer.descriptor)
-            sargs.add("--blob", layer.blob.path if layer.blob else "")
-            sargs.add("--layer-target", label_for_bazel(layer.label))
-            inputs.append(layer.descriptor)
+    inputs = [idx.index, idx.digest] + add_image_files(sargs, idx.images)
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [sargs],

@@ -5,6 +5,7 @@ an ordinary image build declares them but never runs them, so it gets no
 slower.
 """
 
+load(":actions.bzl", "WIRE_VERSION")
 load(":label.bzl", "label_str")
 
 def _listing(ctx, index, layer, owner):
@@ -62,6 +63,7 @@ def sbom_output_group(ctx, base_target, base, layers, config, digest):
         "digest": digest.path,
         "layers": spec_layers,
         "target": label_str(ctx.label),
+        "v": WIRE_VERSION,
     }
     spec_file = ctx.actions.declare_file(ctx.label.name + ".sbom.json")
     ctx.actions.write(spec_file, json.encode(spec))

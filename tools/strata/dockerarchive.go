@@ -8,17 +8,18 @@ import (
 
 func runDockerArchive(args []string) error {
 	fs := newFlags("docker-archive")
-	in := addImageFlags(fs, "output: docker-archive tar file")
+	in := fs.String("image-files", "", "image files manifest JSON written by the image rule")
+	out := fs.String("out", "", "output: docker-archive tar file")
 	var tags repeated
 	fs.Var(&tags, "tag", "repo:tag to record in the archive (repeat)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	img, err := in.load(fs)
+	img, err := loadImageTo(fs, *in)
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(*in.out)
+	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}

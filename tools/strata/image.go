@@ -8,6 +8,7 @@ import (
 
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/image"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -41,32 +42,54 @@ func runImage(args []string) error {
 	return nil
 }
 
-// imageOnDisk are the flags that locate a built image: manifest, config and
-// descriptor/blob pairs (the inputs of the layout and tarball writers).
-type imageOnDisk struct {
-	manifest, config, out, target *string
-	descs, blobs                  repeated
-}
-
-func addImageFlags(fs *flag.FlagSet, outHelp string) *imageOnDisk {
-	i := &imageOnDisk{
-		manifest: fs.String("manifest", "", "image manifest JSON"),
-		config:   fs.String("config", "", "image config JSON"),
-		out:      fs.String("out", "", outHelp),
-		target:   fs.String("target", "", "label of the image target, for error messages"),
+// imageFiles reads the image files manifest (--image-files) that names a
+// built image's manifest, config, digest and layers: the one input flag of
+// every verb that reads an image on disk.
+func imageFiles(fs *flag.FlagSet, path string) (spec.ImageFiles, error) {
+	if err := required(fs, "image-files"); err != nil {
+		return spec.ImageFiles{}, err
 	}
-	fs.Var(&i.descs, "descriptor", "layer descriptor (repeat; pairs with --blob)")
-	fs.Var(&i.blobs, "blob", "layer blob (repeat; pairs with --descriptor)")
-	return i
+	return spec.ReadImageFiles(path)
 }
 
-func (i *imageOnDisk) load(fs *flag.FlagSet) (*blobimage.Image, error) {
-	if err := required(fs, "manifest", "config", "out"); err != nil {
+// childFlag declares the index verbs' --image-files: one image files
+// manifest per child image, in index order.
+func childFlag(fs *flag.FlagSet) *repeated {
+	var r repeated
+	fs.Var(&r, "image-files", "image files manifest JSON of a child (repeat, in index order)")
+	return &r
+}
+
+// readChildFiles reads every child's image files manifest.
+func readChildFiles(paths []string) ([]spec.ImageFiles, error) {
+	out := make([]spec.ImageFiles, len(paths))
+	for i, p := range paths {
+		var err error
+		if out[i], err = spec.ReadImageFiles(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadImageTo reads --image-files and the image it names, for a writer of
+// the required --out.
+func loadImageTo(fs *flag.FlagSet, in string) (*blobimage.Image, error) {
+	files, err := imageFiles(fs, in)
+	if err != nil {
 		return nil, err
 	}
-	img, err := blobimage.Load(*i.manifest, *i.config, i.descs, i.blobs)
+	if err := required(fs, "out"); err != nil {
+		return nil, err
+	}
+	return loadImage(files)
+}
+
+// loadImage reads the image an image files manifest names.
+func loadImage(files spec.ImageFiles) (*blobimage.Image, error) {
+	img, err := blobimage.Load(files)
 	if err != nil {
-		return nil, imageFileError(*i.target, *i.manifest, *i.config, err)
+		return nil, imageFileError(files.Target, files.Manifest, files.Config, err)
 	}
 	return img, nil
 }

@@ -13,23 +13,23 @@ import (
 // expectation holds, 1 with a report of every mismatch otherwise.
 func runImageTest(args []string) error {
 	fs := newFlags("image-test")
-	spec := fs.String("spec", "", "image test spec JSON written by image_test")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	var descriptors, blobs repeated
-	fs.Var(&descriptors, "descriptor", "layer descriptor (repeat, in manifest order)")
-	fs.Var(&blobs, "blob", "layer blob, \"\" for a shallowly pulled layer (repeat; pairs with --descriptor)")
+	specPath := fs.String("spec", "", "image test spec JSON written by image_test")
+	in := fs.String("image-files", "", "image files manifest JSON (runfiles paths) written by image_test")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := required(fs, "spec", "manifest", "config"); err != nil {
+	if err := required(fs, "spec"); err != nil {
 		return err
 	}
-	s, err := imagetest.ReadSpec(*spec)
+	files, err := imageFiles(fs, *in)
 	if err != nil {
 		return err
 	}
-	img, err := blobimage.Load(*manifest, *cfg, descriptors, blobs)
+	s, err := imagetest.ReadSpec(*specPath)
+	if err != nil {
+		return err
+	}
+	img, err := blobimage.Load(files)
 	if err != nil {
 		return err
 	}

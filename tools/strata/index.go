@@ -33,15 +33,10 @@ func runIndex(args []string) error {
 	}
 	children := make([]index.Child, len(manifests))
 	for i := range manifests {
-		c := index.Child{Name: names[i]}
 		var err error
-		if c.Manifest, err = os.ReadFile(manifests[i]); err != nil {
+		if children[i], err = readChild(names[i], manifests[i], configs[i]); err != nil {
 			return err
 		}
-		if c.Config, err = os.ReadFile(configs[i]); err != nil {
-			return err
-		}
-		children[i] = c
 	}
 	res, err := index.Build(children, index.Options{Docker: *docker})
 	if ie, ok := err.(*index.Error); ok {
@@ -63,4 +58,30 @@ func runIndex(args []string) error {
 		}
 	}
 	return os.WriteFile(*digest, []byte(res.Digest.String()), 0o644)
+}
+
+// readChildren reads the manifest and config bytes of each child an image
+// files manifest names (never a descriptor or a blob), named by its target.
+func readChildren(paths []string) ([]index.Child, error) {
+	files, err := readChildFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	children := make([]index.Child, len(files))
+	for i, f := range files {
+		if children[i], err = readChild(f.Target, f.Manifest, f.Config); err != nil {
+			return nil, err
+		}
+	}
+	return children, nil
+}
+
+// readChild reads one child's manifest and config bytes.
+func readChild(name, manifest, config string) (index.Child, error) {
+	c := index.Child{Name: name}
+	var err error
+	if c.Manifest, err = os.ReadFile(manifest); err == nil {
+		c.Config, err = os.ReadFile(config)
+	}
+	return c, err
 }

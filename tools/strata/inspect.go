@@ -11,38 +11,36 @@ import (
 
 func runInspect(args []string) error {
 	fs := newFlags("inspect")
-	manifest := fs.String("manifest", "", "image manifest JSON")
-	cfg := fs.String("config", "", "image config JSON")
-	digest := fs.String("digest", "", "image digest file")
+	in := fs.String("image-files", "", "image files manifest JSON written by the image rule (reads its manifest, config and digest)")
 	out := fs.String("out", "", "write here instead of stdout (the image_inspect action)")
-	target := fs.String("target", "", "label of the image target, for error messages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := required(fs, "manifest", "config", "digest"); err != nil {
-		return err
-	}
-	d, err := os.ReadFile(*digest)
+	files, err := imageFiles(fs, *in)
 	if err != nil {
 		return err
 	}
-	mf, err := os.Open(*manifest)
+	d, err := os.ReadFile(files.Digest)
+	if err != nil {
+		return err
+	}
+	mf, err := os.Open(files.Manifest)
 	if err != nil {
 		return err
 	}
 	defer mf.Close()
 	m, err := v1.ParseManifest(mf)
 	if err != nil {
-		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("manifest: %w", err))
+		return imageFileError(files.Target, files.Manifest, files.Config, fmt.Errorf("manifest: %w", err))
 	}
-	cf, err := os.Open(*cfg)
+	cf, err := os.Open(files.Config)
 	if err != nil {
 		return err
 	}
 	defer cf.Close()
 	c, err := v1.ParseConfigFile(cf)
 	if err != nil {
-		return imageFileError(*target, *manifest, *cfg, fmt.Errorf("config: %w", err))
+		return imageFileError(files.Target, files.Manifest, files.Config, fmt.Errorf("config: %w", err))
 	}
 	if *out == "" {
 		image.Describe(os.Stdout, string(d), m, c)

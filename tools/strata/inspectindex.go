@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -16,17 +15,16 @@ func runInspectIndex(args []string) error {
 	idxPath := fs.String("index", "", "index JSON")
 	digest := fs.String("digest", "", "index digest file")
 	out := fs.String("out", "", "write here instead of stdout")
-	var manifests, configs repeated
-	fs.Var(&manifests, "manifest", "child manifest JSON (repeat, in index order)")
-	fs.Var(&configs, "config", "child config JSON (repeat; pairs with --manifest)")
+	files := childFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := required(fs, "index", "digest"); err != nil {
 		return err
 	}
-	if len(configs) != len(manifests) {
-		return fmt.Errorf("%d manifests, %d configs", len(manifests), len(configs))
+	raws, err := readChildren(*files)
+	if err != nil {
+		return err
 	}
 	raw, err := os.ReadFile(*idxPath)
 	if err != nil {
@@ -41,20 +39,12 @@ func runInspectIndex(args []string) error {
 		return err
 	}
 	var children []index.Described
-	for i := range manifests {
-		mb, err := os.ReadFile(manifests[i])
+	for _, rc := range raws {
+		m, err := v1.ParseManifest(bytes.NewReader(rc.Manifest))
 		if err != nil {
 			return err
 		}
-		cb, err := os.ReadFile(configs[i])
-		if err != nil {
-			return err
-		}
-		m, err := v1.ParseManifest(bytes.NewReader(mb))
-		if err != nil {
-			return err
-		}
-		c, err := v1.ParseConfigFile(bytes.NewReader(cb))
+		c, err := v1.ParseConfigFile(bytes.NewReader(rc.Config))
 		if err != nil {
 			return err
 		}

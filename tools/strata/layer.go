@@ -1,13 +1,13 @@
 package main
 
 import (
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/layer"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 func runLayer(args []string) error {
 	fs := newFlags("layer")
-	spec := fs.String("spec", "", "layer spec JSON written by the image_layer rule")
+	specPath := fs.String("spec", "", "layer spec JSON written by the image_layer rule")
 	blob := fs.String("blob", "", "output: the compressed layer blob")
 	desc := fs.String("descriptor", "", "output: the layer descriptor JSON")
 	if err := fs.Parse(args); err != nil {
@@ -16,7 +16,7 @@ func runLayer(args []string) error {
 	if err := required(fs, "spec", "blob", "descriptor"); err != nil {
 		return err
 	}
-	s, err := layer.ReadSpec(*spec)
+	s, err := layer.ReadSpec(*specPath)
 	if err != nil {
 		return err
 	}
@@ -24,5 +24,5 @@ func runLayer(args []string) error {
 	if err != nil {
 		return err
 	}
-	return descriptor.Write(*desc, d)
+	return spec.Write(*desc, &d)
 }

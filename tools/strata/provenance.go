@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/strata-build/rules_strata/go/descriptor"
 	"github.com/strata-build/rules_strata/go/provenance"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/tagtemplate"
 )
 
@@ -31,7 +31,7 @@ func (f layerFlag) Set(s string) error {
 	cur := &f.l.layers[len(f.l.layers)-1]
 	switch f.kind {
 	case "layer-descriptor":
-		d, err := descriptor.Read(s)
+		d, err := spec.ReadDescriptor(s)
 		if err != nil {
 			return err
 		}

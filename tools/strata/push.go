@@ -14,8 +14,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/push"
-	"github.com/strata-build/rules_strata/go/pushspec"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -55,7 +55,7 @@ func newPushFlags(name string) *pushFlags {
 // pushJob is a loaded push spec and where it goes.
 type pushJob struct {
 	img     *blobimage.Image
-	spec    pushspec.Spec
+	spec    spec.Push
 	digest  v1.Hash
 	targets []push.Target
 }
@@ -93,7 +93,6 @@ func (p *pushFlags) targets(owner string) ([]push.Target, error) {
 }
 
 func (p *pushFlags) loadSpec() (pushJob, error) {
-	var spec pushspec.Spec
 	if err := required(p.fs, "spec"); err != nil {
 		return pushJob{}, err
 	}
@@ -101,16 +100,16 @@ func (p *pushFlags) loadSpec() (pushJob, error) {
 	if err != nil {
 		return pushJob{}, err
 	}
-	spec, err = pushspec.Read(*p.spec)
+	s, err := spec.ReadPush(*p.spec)
 	if err != nil {
 		return pushJob{}, err
 	}
-	img, err := spec.Image(push.ExecPath)
+	img, err := blobimage.FromPush(s, push.ExecPath)
 	if err != nil {
 		return pushJob{}, usererr.New(*p.target, "", fmt.Sprintf("cannot read the image in push spec %s: %v", *p.spec, err),
 			"the push spec is written by the push target's build: rebuild it (bazel build TARGET); never edit it by hand")
 	}
-	return pushJob{img: img, spec: spec, targets: targets}, nil
+	return pushJob{img: img, spec: s, targets: targets}, nil
 }
 
 // uploadFlags are the flags push and push-index add to pushFlags.

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/push"
-	"github.com/strata-build/rules_strata/go/pushspec"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 // loadIndex reads the index push spec and the targets (checked as for an
@@ -25,12 +26,12 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 	if err != nil {
 		return idx, nil, closeAll, err
 	}
-	spec, err := pushspec.ReadIndex(*p.spec)
+	s, err := spec.ReadIndexPush(*p.spec)
 	if err != nil {
 		return idx, nil, closeAll, err
 	}
-	idx.Raw = spec.Index
-	if idx.Digest, err = v1.NewHash(spec.Digest); err != nil {
+	idx.Raw = s.Index
+	if idx.Digest, err = v1.NewHash(s.Digest); err != nil {
 		return idx, nil, closeAll, err
 	}
 	var closers []func()
@@ -39,8 +40,8 @@ func (p *pushFlags) loadIndex(remoteCache string, rebuild bool) (push.Index, []p
 			c()
 		}
 	}
-	for _, cs := range spec.Children {
-		img, err := cs.Image(push.ExecPath)
+	for _, cs := range s.Children {
+		img, err := blobimage.FromPush(cs, push.ExecPath)
 		if err != nil {
 			return idx, nil, closeAll, err
 		}
