@@ -54,6 +54,10 @@ type Options struct {
 	// Progress, if set, gets a "bytes sent, rate" line every second while
 	// blobs upload (the CLI sets it when stderr is a terminal).
 	Progress io.Writer
+	// ChunkSize: layers bigger than this go up in PATCHes of this size and
+	// resume where the registry stands after a failure (upload.go). 0 means
+	// DefaultChunkSize; negative, one streamed upload retried whole.
+	ChunkSize int64
 }
 
 // Result is what happened in one repository.
@@ -139,7 +143,7 @@ func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image
 		res.Plan = plan(img, missing, t.Repository, pushed)
 		return res, nil
 	} else {
-		if err := uploadBlobs(ctx, img, t.Repository, pushed, o, opts, mounts, &res, logw); err != nil {
+		if err := uploadBlobs(ctx, access, img, t.Repository, pushed, o, opts, mounts, &res, logw); err != nil {
 			return res, err
 		}
 		if err := remote.Put(ref, manifest{img}, opts...); err != nil {
@@ -187,9 +191,11 @@ func (m manifest) MediaType() (types.MediaType, error) {
 	return types.OCIManifestSchema1, nil
 }
 
-func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository, pushed map[string]name.Repository,
+func uploadBlobs(ctx context.Context, access *regclient.Access, img *blobimage.Image, repo name.Repository, pushed map[string]name.Repository,
 	o Options, opts []remote.Option, mounts *mountLog, res *Result, logw io.Writer) error {
 	m := img.Manifest()
+	up := newUploader(ctx, access, repo, o, mounts) // big layers: chunked, resumable (upload.go)
+	defer up.close()
 	var sent atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(o.Jobs, 1))
@@ -202,7 +208,7 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 			opts: opts, sent: &sent, fetchers: o.Fetchers, log: logw}
 		blobs = append(blobs, l)
 		g.Go(func() error {
-			if err := remote.WriteLayer(repo, mountable(l, repo, pushed, l.source), layerOpts...); err != nil {
+			if err := up.writeLayer(gctx, l, pushed, layerOpts); err != nil {
 				return fmt.Errorf("blob %s: %w", desc.Digest, err)
 			}
 			return nil

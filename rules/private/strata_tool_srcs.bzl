@@ -38,6 +38,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/push/index.go"),
     Label("//:go/push/probe.go"),
     Label("//:go/push/push.go"),
+    Label("//:go/push/upload.go"),
     Label("//:go/pushspec/index.go"),
     Label("//:go/pushspec/pushspec.go"),
     Label("//:go/redact/redact.go"),

@@ -190,6 +190,7 @@ func runPush(args []string) error {
 	dryRun := fs.Bool("dry-run", false, "list what would be uploaded and tagged; change nothing")
 	refsOut := fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file")
 	jobs := fs.Int("jobs", 4, "parallel blob uploads")
+	chunk := fs.Int64("chunk-size", push.DefaultChunkSize, "layers bigger than this go up in chunks of this many bytes and resume after a failure; -1: one streamed upload, retried whole")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func runPush(args []string) error {
 		return err
 	}
 	defer closeFetchers()
-	opts := push.Options{Retry: *p.retry, Jobs: *jobs, DryRun: *dryRun, Log: os.Stderr, Fetchers: fetchers}
+	opts := push.Options{Retry: *p.retry, Jobs: *jobs, DryRun: *dryRun, Log: os.Stderr, Fetchers: fetchers, ChunkSize: *chunk}
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}
