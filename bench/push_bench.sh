@@ -11,6 +11,10 @@
 #               connection once, when half the blob has gone through it;
 #               bytes the client sent in all (retries included) / blob size,
 #               strata vs crane.
+#   reset-resume  the same against bench/resumeregistry (go-containerregistry's
+#               registry plus GET upload status), a registry that keeps the
+#               session after a reset mid-chunk, which docker-registry 2.8
+#               does not.
 #   bwob        `bazel run :image.push` of an image with one BWOB_MIB layer
 #               (default 256), built with --remote_download_minimal against
 #               bazel-remote so the blob streams from the cache to the
@@ -18,7 +22,8 @@
 #               blob on local disk (push time as strata reports it, so
 #               Bazel's own start-up is not counted).
 #
-# Usage: bash bench/push_bench.sh [throughput] [reset] [bwob]   (default: all)
+# Usage: bash bench/push_bench.sh [throughput] [reset] [reset-resume] [bwob]
+# (default: all)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -28,7 +33,7 @@ MIB=${PUSH_BENCH_MIB:-1024}
 BWOB_MIB=${BWOB_MIB:-256}
 W=${STRATA_BENCH_DIR:-${STRATA_E2E_TMP:-/tmp}/strata-push-bench}
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(throughput reset bwob)
+[ ${#parts[@]} -gt 0 ] || parts=(throughput reset reset-resume bwob)
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 rm -rf "$W" && mkdir -p "$W/bin"
@@ -37,6 +42,7 @@ echo "command: bash bench/push_bench.sh ${parts[*]} (BENCH_RUNS=$RUNS PUSH_BENCH
 go build -o "$W/bin/strata" ./tools/strata
 go build -o "$W/bin/pushdata" ./bench/pushdata
 go build -o "$W/bin/faultproxy" ./bench/faultproxy
+go build -o "$W/bin/resumeregistry" ./bench/resumeregistry
 CRANE=$BIN/crane
 STRATA=$W/bin/strata
 pids=()
@@ -59,7 +65,7 @@ REG=127.0.0.1:$reg_port
 reg_pid=$(cat "$W/reg/pid")
 n=0
 
-if want throughput || want reset; then
+if want throughput || want reset || want reset-resume; then
   "$W/bin/pushdata" -dir "$W/data" -mib "$MIB" >/dev/null
   SIZE=$((MIB << 20))
 fi
@@ -99,14 +105,27 @@ if want throughput; then
     "$(col strata 3)" "$(col crane 3)" "$(col strata 4)" "$(col crane 4)"
 fi
 
-if want reset; then
-  : > "$W/rs"
+# reset_rounds KIND: the reset measurement against KIND: "docker" (the
+# docker-registry above) or "resume" (bench/resumeregistry, started fresh
+# for every push so that abandoned sessions do not pile up in its memory).
+reset_rounds() {
+  local kind=$1 target rpid=""
+  : > "$W/rs-$kind"
   for r in $(seq 1 "$RUNS"); do
     order="strata crane"
     [ $((r % 2)) -eq 0 ] && order="crane strata"
     for tool in $order; do
+      target=$REG
+      if [ "$kind" = resume ]; then
+        rm -rf "$W/rr" && mkdir -p "$W/rr"
+        "$W/bin/resumeregistry" -dir "$W/rr" >"$W/rr.addr" 2>"$W/rr.log" &
+        rpid=$!
+        pids+=("$rpid")
+        for _ in $(seq 1 50); do [ -s "$W/rr.addr" ] && break; sleep 0.1; done
+        target=$(head -1 "$W/rr.addr")
+      fi
       rm -f "$W/count" "$W/proxy.addr"
-      "$W/bin/faultproxy" -target "$REG" -reset-after $((SIZE / 2)) -count-file "$W/count" >"$W/proxy.addr" 2>"$W/proxy.log" &
+      "$W/bin/faultproxy" -target "$target" -reset-after $((SIZE / 2)) -count-file "$W/count" >"$W/proxy.addr" 2>"$W/proxy.log" &
       ppid=$!
       pids+=("$ppid")
       for _ in $(seq 1 50); do [ -s "$W/proxy.addr" ] && break; sleep 0.1; done
@@ -114,16 +133,19 @@ if want reset; then
       sleep 0.3 # the proxy writes the count when each connection ends
       kill "$ppid" 2>/dev/null || true
       wait "$ppid" 2>/dev/null || true
+      if [ -n "$rpid" ]; then kill "$rpid" 2>/dev/null || true; wait "$rpid" 2>/dev/null || true; rm -rf "$W/rr"; fi
       sent=$(cat "$W/count")
       grep -q "reset after" "$W/proxy.log" || die "the proxy never reset a connection ($tool)"
-      echo "$tool $sent $WALL" >> "$W/rs"
-      printf '  round %d %-6s sent %d bytes = %sx the blob, %6.2f s\n' "$r" "$tool" "$sent" "$(ratio "$sent" "$SIZE")" "$WALL"
+      echo "$tool $sent $WALL" >> "$W/rs-$kind"
+      printf '  %s round %d %-6s sent %d bytes = %sx the blob, %6.2f s\n' "$kind" "$r" "$tool" "$sent" "$(ratio "$sent" "$SIZE")" "$WALL"
     done
   done
-  col() { awk -v t="$1" -v c="$2" '$1==t{print $c}' "$W/rs" | median; }
-  printf '\none reset mid-blob, median of %d: bytes sent / blob size: strata %s, crane %s\n\n' "$RUNS" \
+  col() { awk -v t="$1" -v c="$2" '$1==t{print $c}' "$W/rs-$kind" | median; }
+  printf '\none reset mid-blob (%s), median of %d: bytes sent / blob size: strata %s, crane %s\n\n' "$kind" "$RUNS" \
     "$(ratio "$(col strata 2)" "$SIZE")" "$(ratio "$(col crane 2)" "$SIZE")"
-fi
+}
+want reset && reset_rounds docker
+want reset-resume && reset_rounds resume
 rm -rf "$W/data"
 
 if want bwob; then

@@ -151,6 +151,8 @@ func (u *uploader) upload(ctx context.Context, l *blobLayer, from string) error 
 	chunk := max(u.chunk, minChunk)
 	var off int64
 	failures := 0
+	src := &source{l: l}
+	defer src.close()
 	// fail counts one failed try; it returns the error once the budget is spent.
 	fail := func(err error, resp *http.Response) error {
 		failures++
@@ -174,7 +176,7 @@ func (u *uploader) upload(ctx context.Context, l *blobLayer, from string) error 
 	for {
 		for off < l.desc.Size {
 			n := min(chunk, l.desc.Size-off)
-			next, got, resp, err := u.patch(ctx, c, l, loc, off, n)
+			next, got, resp, err := u.patch(ctx, c, l, src, loc, off, n)
 			if err == nil {
 				loc, off = next, got
 				failures = 0
@@ -284,12 +286,11 @@ func (u *uploader) start(ctx context.Context, c *http.Client, l *blobLayer, from
 
 // patch sends bytes [off, off+n) of l. It returns the next location and
 // the offset the registry says it now holds up to.
-func (u *uploader) patch(ctx context.Context, c *http.Client, l *blobLayer, loc string, off, n int64) (string, int64, *http.Response, error) {
-	rc, err := l.openAt(off)
+func (u *uploader) patch(ctx context.Context, c *http.Client, l *blobLayer, src *source, loc string, off, n int64) (next string, got int64, resp *http.Response, err error) {
+	rc, err := src.at(off)
 	if err != nil {
 		return "", 0, nil, &sourceError{err}
 	}
-	defer rc.Close()
 	l.opened.Store(true)
 	var body io.Reader
 	var counted *countingReader
@@ -298,9 +299,19 @@ func (u *uploader) patch(ctx context.Context, c *http.Client, l *blobLayer, loc 
 		// regclient watchdog follows its offset. (A chunk is counted in the
 		// bytes sent once the registry has taken it.)
 		body = &fileChunk{f: f, end: off + n}
+		defer src.close() // a file is re-opened (a seek) per chunk
 	} else {
 		counted = &countingReader{r: io.LimitReader(rc, n), sent: l.sent}
 		body = io.NopCloser(counted)
+		defer func() {
+			if err != nil {
+				// net/http may still be reading a failed request's body:
+				// the next try re-opens the stream.
+				src.close()
+			} else {
+				src.pos += counted.n
+			}
+		}()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, loc, body)
 	if err != nil {
@@ -309,7 +320,7 @@ func (u *uploader) patch(ctx context.Context, c *http.Client, l *blobLayer, loc 
 	req.ContentLength = n
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("Content-Range", fmt.Sprintf("%d-%d", off, off+n-1))
-	resp, err := c.Do(req)
+	resp, err = c.Do(req)
 	if err != nil {
 		return "", 0, nil, err
 	}
@@ -327,11 +338,11 @@ func (u *uploader) patch(ctx context.Context, c *http.Client, l *blobLayer, loc 
 	if counted == nil {
 		l.sent.Add(n)
 	}
-	next, err := location(resp)
-	if err != nil {
+	next, lerr := location(resp)
+	if lerr != nil {
 		next = loc
 	}
-	got := off + n
+	got = off + n
 	if end, ok := rangeEnd(resp.Header.Get("Range")); ok && end < got {
 		got = end // the registry holds less than was sent: go on from there
 	}
@@ -493,6 +504,35 @@ func (l *blobLayer) checkContent() error {
 		return &corruptError{fmt.Sprintf("blob %s is corrupt: read %d bytes with sha256:%s, want %d bytes", l.desc.Digest, n, got, l.desc.Size)}
 	}
 	return nil
+}
+
+// source is the blob's bytes for one upload: a stream (remote cache, base
+// registry) is read on from chunk to chunk, and re-opened only when the
+// upload must go on from another offset than where it stands.
+type source struct {
+	l   *blobLayer
+	rc  io.ReadCloser
+	pos int64
+}
+
+func (s *source) at(off int64) (io.ReadCloser, error) {
+	if s.rc != nil && s.pos == off {
+		return s.rc, nil
+	}
+	s.close()
+	rc, err := s.l.openAt(off)
+	if err != nil {
+		return nil, err
+	}
+	s.rc, s.pos = rc, off
+	return rc, nil
+}
+
+func (s *source) close() {
+	if s.rc != nil {
+		s.rc.Close()
+		s.rc = nil
+	}
 }
 
 // openAt opens the blob's bytes from offset off: a seek for a local file; a

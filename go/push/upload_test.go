@@ -422,3 +422,76 @@ func TestResumeAgainstDockerRegistry(t *testing.T) {
 		})
 	}
 }
+
+// blobGets counts the blob downloads (GET .../blobs/sha256:...) a registry serves.
+type blobGets struct {
+	next http.Handler
+	n    atomic.Int64
+}
+
+func (c *blobGets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") {
+		c.n.Add(1)
+	}
+	c.next.ServeHTTP(w, r)
+}
+
+// TestStreamedBlobIsReadOnce: a big layer that is not on this machine (a
+// base layer streamed from another registry, as a remote-cache blob is) goes
+// up in chunks read on from one stream: the source serves the blob once
+// plus once per failed try, not once per chunk, and after a reset the
+// upload still resumes.
+func TestStreamedBlobIsReadOnce(t *testing.T) {
+	const size = 16 << 20
+	origin := &blobGets{next: registry.New(quiet)}
+	base := httptest.NewServer(origin)
+	defer closing(base)()
+	img, digest, blob := bigImage(t, size, 12)
+	l := img.Manifest().Layers[0]
+	b, _ := os.ReadFile(blob)
+	baseRepo := repo(t, base, "base/os")
+	if err := remote.WriteLayer(baseRepo, staticLayer{b, l}); err != nil {
+		t.Fatal(err)
+	}
+	origin.n.Store(0)
+	cfg, _ := v1.ParseConfigFile(strings.NewReader(string(img.RawConfig())))
+	img, err := blobimage.New(img.RawManifest(), img.RawConfig(),
+		[]descriptor.Layer{{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[0], Source: baseRepo.String()}}, []string{""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+	srv := httptest.NewServer(store)
+	defer closing(srv)()
+	proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 9<<20+5)
+	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: mustRepo(t, proxy.addr()+"/app"), Tags: []string{"v1"}}},
+		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	checkPushed(t, mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/app").Tag("v1"), img, digest)
+	gets := origin.n.Load()
+	t.Logf("the base registry served the blob %d times for 16 chunks; %.3fx went to the target, %d reset", gets, float64(proxy.sent.Load())/size, proxy.fired)
+	// Once, plus a re-open after each failed try (the reset, and at
+	// most one more if the registry disagreed on the offset).
+	if gets > 3 {
+		t.Errorf("the base registry served the blob %d times: the stream is re-opened per chunk", gets)
+	}
+	if float64(proxy.sent.Load())/size > 1.1 {
+		t.Errorf("sent %.3fx the blob to the target", float64(proxy.sent.Load())/size)
+	}
+}
+
+// staticLayer is a blob in memory, to seed a registry.
+type staticLayer struct {
+	b []byte
+	d v1.Descriptor
+}
+
+func (s staticLayer) Digest() (v1.Hash, error)            { return s.d.Digest, nil }
+func (s staticLayer) DiffID() (v1.Hash, error)            { return s.d.Digest, nil }
+func (s staticLayer) Size() (int64, error)                { return s.d.Size, nil }
+func (s staticLayer) MediaType() (types.MediaType, error) { return s.d.MediaType, nil }
+func (s staticLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader(string(s.b))), nil
+}
+func (s staticLayer) Uncompressed() (io.ReadCloser, error) { return s.Compressed() }
