@@ -54,6 +54,10 @@ type Options struct {
 	// Progress, if set, gets a "bytes sent, rate" line every second while
 	// blobs upload (the CLI sets it when stderr is a terminal).
 	Progress io.Writer
+	// ChunkSize: layers bigger than this go up in PATCHes of this size and
+	// resume where the registry stands after a failure (upload.go). 0 means
+	// DefaultChunkSize; negative, one streamed upload retried whole.
+	ChunkSize int64
 }
 
 // Result is what happened in one repository.
@@ -112,7 +116,7 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	var results []Result
 	pushed := map[string]name.Repository{} // registry -> first repository written there
 	for _, t := range targets {
-		r, err := pushOne(ctx, img, digest, t, pushed, o, opts, mounts, logw)
+		r, err := pushOne(ctx, access, img, digest, t, pushed, o, opts, mounts, logw)
 		if err != nil {
 			return results, redact.Error(fmt.Errorf("%s: %w", t.Repository, err))
 		}
@@ -124,7 +128,7 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	return results, nil
 }
 
-func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
+func pushOne(ctx context.Context, access *regclient.Access, img *blobimage.Image, digest v1.Hash, t Target, pushed map[string]name.Repository,
 	o Options, opts []remote.Option, mounts *mountLog, logw io.Writer) (Result, error) {
 	ref := t.Repository.Digest(digest.String())
 	res := Result{Reference: ref}
@@ -139,7 +143,7 @@ func pushOne(ctx context.Context, img *blobimage.Image, digest v1.Hash, t Target
 		res.Plan = plan(img, missing, t.Repository, pushed)
 		return res, nil
 	} else {
-		if err := uploadBlobs(ctx, img, t.Repository, pushed, o, opts, mounts, &res, logw); err != nil {
+		if err := uploadBlobs(ctx, access, img, t.Repository, pushed, o, opts, mounts, &res, logw); err != nil {
 			return res, err
 		}
 		if err := remote.Put(ref, manifest{img}, opts...); err != nil {
@@ -182,9 +186,11 @@ type manifest struct{ img *blobimage.Image }
 func (m manifest) RawManifest() ([]byte, error)        { return m.img.RawManifest(), nil }
 func (m manifest) MediaType() (types.MediaType, error) { return m.img.MediaType(), nil }
 
-func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository, pushed map[string]name.Repository,
+func uploadBlobs(ctx context.Context, access *regclient.Access, img *blobimage.Image, repo name.Repository, pushed map[string]name.Repository,
 	o Options, opts []remote.Option, mounts *mountLog, res *Result, logw io.Writer) error {
 	m := img.Manifest()
+	up := newUploader(ctx, access, repo, o, mounts) // big layers: chunked, resumable (upload.go)
+	defer up.close()
 	var sent atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(o.Jobs, 1))
@@ -197,7 +203,7 @@ func uploadBlobs(ctx context.Context, img *blobimage.Image, repo name.Repository
 			opts: opts, sent: &sent, fetchers: o.Fetchers, log: logw}
 		blobs = append(blobs, l)
 		g.Go(func() error {
-			if err := remote.WriteLayer(repo, mountable(l, repo, pushed, l.source), layerOpts...); err != nil {
+			if err := up.writeLayer(gctx, l, pushed, layerOpts); err != nil {
 				return fmt.Errorf("blob %s: %w", desc.Digest, err)
 			}
 			return nil

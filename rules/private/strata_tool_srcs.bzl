@@ -40,6 +40,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/push/push.go"),
     Label("//:go/push/report.go"),
     Label("//:go/push/targets.go"),
+    Label("//:go/push/upload.go"),
     Label("//:go/redact/redact.go"),
     Label("//:go/regclient/access.go"),
     Label("//:go/regclient/auth.go"),

@@ -117,6 +117,7 @@ type uploadFlags struct {
 	remoteCache, refsOut *string
 	noRebuild, dryRun    *bool
 	jobs                 *int
+	chunkSize            *int64
 }
 
 func (p *pushFlags) addUploadFlags() *uploadFlags {
@@ -127,12 +128,13 @@ func (p *pushFlags) addUploadFlags() *uploadFlags {
 		dryRun:      fs.Bool("dry-run", false, "list what would be uploaded and tagged; change nothing"),
 		refsOut:     fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file"),
 		jobs:        fs.Int("jobs", 4, "parallel blob uploads"),
+		chunkSize:   fs.Int64("chunk-size", push.DefaultChunkSize, "layers bigger than this go up in chunks of this many bytes and resume after a failure; -1: one streamed upload, retried whole"),
 	}
 }
 
 // options are the push options the flags give (progress on a terminal).
 func (u *uploadFlags) options(retry regclient.Retry) push.Options {
-	opts := push.Options{Retry: retry, Jobs: *u.jobs, DryRun: *u.dryRun, Log: os.Stderr}
+	opts := push.Options{Retry: retry, Jobs: *u.jobs, DryRun: *u.dryRun, Log: os.Stderr, ChunkSize: *u.chunkSize}
 	if isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}

@@ -1,0 +1,497 @@
+package push_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/spec"
+)
+
+// bigImage writes an image of one incompressible layer of size bytes (seeded)
+// and loads it; it returns the image, its digest and the blob's path.
+func bigImage(t *testing.T, size int64, seed uint64) (*blobimage.Image, v1.Hash, string) {
+	t.Helper()
+	dir := t.TempDir()
+	blob := filepath.Join(dir, "layer.blob")
+	f, err := os.Create(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := io.CopyN(io.MultiWriter(f, h), rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}), size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	d := v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", h.Sum(nil))}
+	cfg, _ := json.Marshal(v1.ConfigFile{Architecture: "amd64", OS: "linux", RootFS: v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{d}}})
+	cfgSum := sha256.Sum256(cfg)
+	man, _ := json.Marshal(v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1,
+		Config: v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(cfg)), Digest: v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", cfgSum)}},
+		Layers: []v1.Descriptor{{MediaType: types.OCIUncompressedLayer, Size: size, Digest: d}}})
+	img, err := blobimage.New(man, cfg, []spec.PushLayer{{Descriptor: spec.Descriptor{MediaType: types.OCIUncompressedLayer, Digest: d, Size: size, DiffID: d}, Blob: blob}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(man)
+	return img, v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", sum)}, blob
+}
+
+// resetProxy forwards TCP connections to target, counts the bytes clients
+// send, and resets the connection (RST both ways) each time the running
+// count first crosses one of at (each offset fires once).
+type resetProxy struct {
+	ln    net.Listener
+	sent  atomic.Int64
+	mu    sync.Mutex
+	at    []int64
+	fired int
+}
+
+func newResetProxy(t *testing.T, target string, at ...int64) *resetProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &resetProxy{ln: ln, at: at}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c, target)
+		}
+	}()
+	return p
+}
+
+func (p *resetProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *resetProxy) serve(c net.Conn, target string) {
+	s, err := net.Dial("tcp", target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	go func() { io.Copy(c, s); c.Close() }()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			before := p.sent.Load()
+			total := p.sent.Add(int64(n))
+			p.mu.Lock()
+			cut := int64(-1)
+			if p.fired < len(p.at) && total > p.at[p.fired] {
+				cut = p.at[p.fired] - before
+				p.fired++
+			}
+			p.mu.Unlock()
+			if cut >= 0 {
+				s.Write(buf[:max(cut, 0)])
+				c.(*net.TCPConn).SetLinger(0)
+				s.(*net.TCPConn).SetLinger(0)
+				c.Close()
+				s.Close()
+				return
+			}
+			if _, werr := s.Write(buf[:n]); werr != nil {
+				c.Close()
+				return
+			}
+		}
+		if err != nil {
+			s.(*net.TCPConn).CloseWrite()
+			return
+		}
+	}
+}
+
+// withUploadStatus gives go-containerregistry's in-process registry the one
+// endpoint of the OCI upload protocol it lacks: GET on an upload's location,
+// answered with Range: 0-N where N+1 is the bytes the registry really stored
+// (counted as its PATCH handler consumed them: it keeps a partial body). The
+// storage, the Content-Range check and the digest check stay the
+// registry's own. minChunk, if set, is sent as OCI-Chunk-Min-Length, and
+// every PATCH's Content-Length is recorded.
+type withUploadStatus struct {
+	next     http.Handler
+	minChunk int64
+	mu       sync.Mutex
+	held     map[string]int64 // upload id -> bytes stored
+	patches  []int64
+}
+
+func (s *withUploadStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	i := strings.Index(r.URL.Path, "/blobs/uploads/")
+	id := ""
+	if i >= 0 {
+		id = r.URL.Path[i+len("/blobs/uploads/"):]
+	}
+	switch {
+	case r.Method == http.MethodGet && id != "":
+		s.mu.Lock()
+		n, ok := s.held[id]
+		s.mu.Unlock()
+		if !ok {
+			http.Error(w, `{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Location", r.URL.Path)
+		w.Header().Set("Range", fmt.Sprintf("0-%d", max(n-1, 0)))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case r.Method == http.MethodPatch && id != "":
+		s.mu.Lock()
+		s.patches = append(s.patches, r.ContentLength)
+		s.mu.Unlock()
+		r.Body = &consumed{r: r.Body, add: func(n int) { s.mu.Lock(); s.held[id] += int64(n); s.mu.Unlock() }}
+	case r.Method == http.MethodPost && s.minChunk > 0:
+		w.Header().Set("OCI-Chunk-Min-Length", strconv.FormatInt(s.minChunk, 10))
+	}
+	s.next.ServeHTTP(w, r)
+	if r.Method == http.MethodPost && id == "" {
+		if loc := w.Header().Get("Location"); loc != "" {
+			s.mu.Lock()
+			s.held[loc[strings.LastIndex(loc, "/")+1:]] = 0
+			s.mu.Unlock()
+		}
+	}
+}
+
+type consumed struct {
+	r   io.ReadCloser
+	add func(int)
+}
+
+func (c *consumed) Read(p []byte) (int, error) { n, err := c.r.Read(p); c.add(n); return n, err }
+func (c *consumed) Close() error               { return c.r.Close() }
+
+// checkPushed: the tag points at the manifest and the registry serves every
+// layer blob with the bytes of its digest. (The layers are raw bytes, not
+// gzip or tar, so validate.Image does not apply.)
+func checkPushed(t *testing.T, ref name.Tag, img *blobimage.Image, digest v1.Hash) {
+	t.Helper()
+	d, err := remote.Head(ref)
+	if err != nil || d.Digest != digest {
+		t.Fatalf("%s: %v %v, want manifest %s", ref, d, err, digest)
+	}
+	for _, l := range img.Manifest().Layers {
+		if got := blobDigest(t, ref.Context(), l.Digest); got != l.Digest {
+			t.Fatalf("the registry serves %s for blob %s", got, l.Digest)
+		}
+	}
+}
+
+// closing closes srv without waiting for connections a proxy still holds.
+func closing(srv *httptest.Server) func() {
+	return func() { srv.CloseClientConnections(); srv.Close() }
+}
+
+// blobDigest fetches the blob from a registry and hashes what it serves.
+func blobDigest(t *testing.T, repo name.Repository, d v1.Hash) v1.Hash {
+	t.Helper()
+	l, err := remote.Layer(repo.Digest(d.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		t.Fatalf("reading %s back: %v", d, err)
+	}
+	return v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", h.Sum(nil))}
+}
+
+var resumeRetry = regclient.Retry{Attempts: 8, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond, Timeout: 5 * time.Second}
+
+// TestResumeAfterResets: a 48 MiB layer in 2 MiB chunks through a proxy that
+// resets the connection at three offsets (mid-chunk each time). The client
+// asks where the upload stands and goes on from there: the blob arrives
+// intact and the bytes sent stay under 1.1x the blob (what is lost per
+// reset is what was in flight in socket buffers). With chunking off
+// (chunk=-1: one streamed PATCH, restarted from the first byte, as
+// go-containerregistry does) it is about 2x.
+func TestResumeAfterResets(t *testing.T) {
+	const size = 48 << 20
+	for _, chunk := range []int64{2 << 20, -1} {
+		t.Run(fmt.Sprintf("chunk=%d", chunk), func(t *testing.T) {
+			store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+			srv := httptest.NewServer(store)
+			defer closing(srv)()
+			proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 11<<20+12345, 25<<20+777, 39<<20+4321)
+			img, digest, _ := bigImage(t, size, 7)
+			repo := mustRepo(t, proxy.addr()+"/resume/app")
+			res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
+				push.Options{Retry: resumeRetry, ChunkSize: chunk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			direct := mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/resume/app")
+			checkPushed(t, direct.Tag("v1"), img, digest)
+			ratio := float64(proxy.sent.Load()) / size
+			t.Logf("chunk %d: %d bytes through the proxy (%.3fx the blob), %d counted by push, %d resets", chunk, proxy.sent.Load(), ratio, res[0].Bytes, proxy.fired)
+			if proxy.fired != 3 {
+				t.Fatalf("%d resets fired, want 3", proxy.fired)
+			}
+			if chunk > 0 && ratio > 1.1 {
+				t.Errorf("sent %.3fx the blob; want <= 1.1x (resume, not restart)", ratio)
+			}
+		})
+	}
+}
+
+// TestChunkMinLengthHonoured: the registry's OCI-Chunk-Min-Length (3 MiB)
+// overrides a smaller configured chunk (1 MiB); every PATCH but the last is
+// at least that long.
+func TestChunkMinLengthHonoured(t *testing.T) {
+	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}, minChunk: 3 << 20}
+	srv := httptest.NewServer(store)
+	defer closing(srv)()
+	img, digest, _ := bigImage(t, 10<<20, 8)
+	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "min/app")}},
+		push.Options{Retry: fastRetry, ChunkSize: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	var layer []int64 // (the config blob goes up in one small PATCH)
+	for _, n := range store.patches {
+		if n > 1024 {
+			layer = append(layer, n)
+		}
+	}
+	if len(layer) != 4 {
+		t.Fatalf("PATCH sizes %v; want 4 for the layer (3+3+3+1 MiB)", store.patches)
+	}
+	for _, n := range layer[:len(layer)-1] {
+		if n < 3<<20 {
+			t.Fatalf("PATCH sizes %v: one is below the registry's minimum of 3 MiB", store.patches)
+		}
+	}
+}
+
+// TestSessionLostFallsBackToFreshUpload: go-containerregistry's registry as
+// it is has no GET on uploads, so after a reset the client cannot learn
+// where the upload stands: it starts a fresh one, and the blob still arrives
+// intact (the registry checks the digest of what it was sent).
+func TestSessionLostFallsBackToFreshUpload(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer closing(srv)()
+	proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 3<<20+999)
+	img, digest, _ := bigImage(t, 8<<20, 9)
+	repo := mustRepo(t, proxy.addr()+"/lost/app")
+	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
+		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	direct := mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/lost/app")
+	checkPushed(t, direct.Tag("v1"), img, digest)
+	if proxy.fired != 1 || proxy.sent.Load() < 8<<20+3<<20 {
+		t.Fatalf("%d resets, %d bytes: the fault did not force a fresh upload", proxy.fired, proxy.sent.Load())
+	}
+}
+
+// TestCorruptBigBlobIsNeverCommitted: the chunked path does not hash bytes
+// as they go out; the registry rejects the digest at the final PUT, and the
+// client then names the corrupt local blob instead of retrying.
+func TestCorruptBigBlobIsNeverCommitted(t *testing.T) {
+	srv := httptest.NewServer(registry.New(quiet))
+	defer closing(srv)()
+	img, digest, blob := bigImage(t, 4<<20, 10)
+	b, _ := os.ReadFile(blob)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(blob, b, 0o644)
+	_, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "c/big"), Tags: []string{"latest"}}},
+		push.Options{Retry: fastRetry, ChunkSize: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("want a corrupt-blob error, got %v", err)
+	}
+	if _, herr := remote.Head(repo(t, srv, "c/big").Tag("latest")); herr == nil {
+		t.Fatal("tag moved to an image with a corrupt blob")
+	}
+}
+
+// TestChunkedPushesThroughFaults: the fault mix of TestFiftyPushesThroughFaults
+// (resets, 500/503, 429, stalls) on the chunked path, with tiny chunks so
+// every blob takes several PATCHes.
+func TestChunkedPushesThroughFaults(t *testing.T) {
+	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+	f := &faulty{next: store, rate: 0.15, rng: rand.New(rand.NewPCG(5, 6))}
+	proxy := httptest.NewServer(f)
+	defer closing(proxy)()
+	direct := httptest.NewServer(store)
+	defer closing(direct)()
+	for i := 0; i < 20; i++ {
+		img, digest := onDisk(t, 2)
+		tag := fmt.Sprintf("build-%d", i)
+		if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, proxy, "flaky/chunked"), Tags: []string{tag}}},
+			push.Options{Retry: fastRetry, Jobs: 3, ChunkSize: 700}); err != nil {
+			t.Fatalf("push %d failed despite retries: %v", i, err)
+		}
+		verify(t, repo(t, direct, "flaky/chunked").Tag(tag), digest)
+	}
+	if f.fired.Load() < 20 {
+		t.Errorf("only %d faults were injected", f.fired.Load())
+	}
+}
+
+// TestResumeAgainstDockerRegistry runs the reset scenario against Debian's
+// docker-registry (the CNCF distribution registry) when it is installed.
+// Its chunked uploads and status GETs work, but it cancels a session whose
+// signed state no longer matches the bytes it holds, which is the case
+// after a reset mid-chunk: the client then falls back to a fresh upload. The
+// blob must arrive intact either way.
+func TestResumeAgainstDockerRegistry(t *testing.T) {
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		t.Skip("docker-registry is not installed")
+	}
+	dir := t.TempDir()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: %s\n", dir, addr)
+	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o644)
+	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatal("docker-registry did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	const size = 16 << 20
+	for _, tc := range []struct {
+		name string
+		at   []int64
+	}{{"no faults", nil}, {"resets mid-chunk", []int64{3<<20 + 1, 9<<20 + 77}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := newResetProxy(t, addr, tc.at...)
+			img, digest, _ := bigImage(t, size, 11+uint64(len(tc.at)))
+			repo := mustRepo(t, proxy.addr()+"/dr/"+strings.ReplaceAll(tc.name, " ", "-"))
+			if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
+				push.Options{Retry: resumeRetry, ChunkSize: 2 << 20}); err != nil {
+				t.Fatal(err)
+			}
+			direct := mustRepo(t, addr+"/"+repo.RepositoryStr())
+			checkPushed(t, direct.Tag("v1"), img, digest)
+			t.Logf("%s: %d bytes through the proxy (%.3fx the blob), %d resets", tc.name, proxy.sent.Load(), float64(proxy.sent.Load())/size, proxy.fired)
+			if proxy.fired != len(tc.at) {
+				t.Fatalf("%d resets fired, want %d", proxy.fired, len(tc.at))
+			}
+			if len(tc.at) == 0 && float64(proxy.sent.Load())/size > 1.01 {
+				t.Errorf("a clean chunked upload sent %.3fx the blob", float64(proxy.sent.Load())/size)
+			}
+		})
+	}
+}
+
+// blobGets counts the blob downloads (GET .../blobs/sha256:...) a registry serves.
+type blobGets struct {
+	next http.Handler
+	n    atomic.Int64
+}
+
+func (c *blobGets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") {
+		c.n.Add(1)
+	}
+	c.next.ServeHTTP(w, r)
+}
+
+// TestStreamedBlobIsReadOnce: a big layer that is not on this machine (a
+// base layer streamed from another registry, as a remote-cache blob is) goes
+// up in chunks read on from one stream: the source serves the blob once
+// plus once per failed try, not once per chunk, and after a reset the
+// upload still resumes.
+func TestStreamedBlobIsReadOnce(t *testing.T) {
+	const size = 16 << 20
+	origin := &blobGets{next: registry.New(quiet)}
+	base := httptest.NewServer(origin)
+	defer closing(base)()
+	img, digest, blob := bigImage(t, size, 12)
+	l := img.Manifest().Layers[0]
+	b, _ := os.ReadFile(blob)
+	baseRepo := repo(t, base, "base/os")
+	if err := remote.WriteLayer(baseRepo, staticLayer{b, l}); err != nil {
+		t.Fatal(err)
+	}
+	origin.n.Store(0)
+	cfg, _ := v1.ParseConfigFile(strings.NewReader(string(img.RawConfig())))
+	img, err := blobimage.New(img.RawManifest(), img.RawConfig(),
+		[]spec.PushLayer{{Descriptor: spec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size, DiffID: cfg.RootFS.DiffIDs[0], Source: baseRepo.String()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+	srv := httptest.NewServer(store)
+	defer closing(srv)()
+	proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 9<<20+5)
+	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: mustRepo(t, proxy.addr()+"/app"), Tags: []string{"v1"}}},
+		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	checkPushed(t, mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/app").Tag("v1"), img, digest)
+	gets := origin.n.Load()
+	t.Logf("the base registry served the blob %d times for 16 chunks; %.3fx went to the target, %d reset", gets, float64(proxy.sent.Load())/size, proxy.fired)
+	// Once, plus a re-open after each failed try (the reset, and at
+	// most one more if the registry disagreed on the offset).
+	if gets > 3 {
+		t.Errorf("the base registry served the blob %d times: the stream is re-opened per chunk", gets)
+	}
+	if float64(proxy.sent.Load())/size > 1.1 {
+		t.Errorf("sent %.3fx the blob to the target", float64(proxy.sent.Load())/size)
+	}
+}
+
+// staticLayer is a blob in memory, to seed a registry.
+type staticLayer struct {
+	b []byte
+	d v1.Descriptor
+}
+
+func (s staticLayer) Digest() (v1.Hash, error)            { return s.d.Digest, nil }
+func (s staticLayer) DiffID() (v1.Hash, error)            { return s.d.Digest, nil }
+func (s staticLayer) Size() (int64, error)                { return s.d.Size, nil }
+func (s staticLayer) MediaType() (types.MediaType, error) { return s.d.MediaType, nil }
+func (s staticLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader(string(s.b))), nil
+}
+func (s staticLayer) Uncompressed() (io.ReadCloser, error) { return s.Compressed() }
