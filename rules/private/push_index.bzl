@@ -3,7 +3,7 @@
 load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":label.bzl", "label_str")
-load(":push.bzl", "push_launcher", "tag_template_args")
+load(":push.bzl", "push_launcher", "tag_template_args", "write_push_spec")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
 def _impl(ctx, command):
@@ -13,19 +13,9 @@ def _impl(ctx, command):
 
     # One small local file with the index and, per child, what `strata push`
     # needs (as image_push's push spec): never a blob, see push.bzl.
-    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     sargs = ctx.actions.args()
-    sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest, "--out", spec])
-    inputs = [idx.index, idx.digest] + add_image_files(sargs, idx.images)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [sargs],
-        inputs = inputs,
-        outputs = [spec],
-        mnemonic = "StrataPushSpec",
-        progress_message = "Writing push spec of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest])
+    spec = write_push_spec(ctx, sargs, [idx.index, idx.digest] + add_image_files(sargs, idx.images))
     runfiles = [spec]
 
     args = ctx.actions.args()
