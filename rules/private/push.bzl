@@ -51,6 +51,38 @@ def tag_template_args(ctx, args, templates):
     )
     return status + [tags_file]
 
+def write_push_spec(ctx, args, inputs, mnemonic = "StrataPushSpec"):
+    """Runs the push spec action: `strata push-spec` or `index-push-spec`.
+
+    Everything push needs except blobs, in one small file made by a local
+    action. Runfiles never carry blobs (`bazel run` would download them),
+    and with Build without the Bytes Bazel 4 does not download a run
+    target's runfiles that were remote cache hits: a no-remote action's
+    output is always on this machine. Push reads each blob where the build
+    left it, or streams it from the remote cache.
+
+    Args:
+      ctx: the push or probe rule's context.
+      args: the subcommand and its flags, without --out.
+      inputs: what the subcommand reads (never a layer blob).
+      mnemonic: StrataPushSpec or StrataIndexPushSpec.
+
+    Returns:
+      The push spec File, NAME.push.json.
+    """
+    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
+    args.add("--out", spec)
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [spec],
+        mnemonic = mnemonic,
+        progress_message = "Writing push spec of %s" % label_str(ctx.label),
+        execution_requirements = {"no-remote": "1"},
+    )
+    return spec
+
 def push_command(ctx, command, spec):
     """The strata command line of a push or probe target, and the Files it reads.
 
@@ -72,25 +104,11 @@ def push_command(ctx, command, spec):
 def _image_push_impl(ctx, command = "push"):
     image = ctx.attr.image[ImageInfo]
 
-    # Everything push needs except blobs, in one small file made by a local
-    # action. Runfiles never carry blobs (`bazel run` would download them),
-    # and with Build without the Bytes Bazel 4 does not download a run
-    # target's runfiles that were remote cache hits: a no-remote action's
-    # output is always on this machine. Push reads each blob where the build
-    # left it, or streams it from the remote cache.
-    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
-
     # Each layer's descriptor names the label push hands back to `bazel
     # build` when the cache evicted the layer (@@canonical under bzlmod).
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = ["push-spec", "--image-files", image.files.path, "--out", spec.path],
-        inputs = image_files_inputs(image),
-        outputs = [spec],
-        mnemonic = "StrataPushSpec",
-        progress_message = "Writing push spec of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    sargs = ctx.actions.args()
+    sargs.add_all(["push-spec", "--image-files", image.files])
+    spec = write_push_spec(ctx, sargs, image_files_inputs(image))
     args, runfiles = push_command(ctx, command, spec)
     if getattr(ctx.attr, "dry_run", False):
         args.add("--dry-run")

@@ -2,9 +2,8 @@
 
 load(":actions.bzl", "add_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
-load(":label.bzl", "label_str")
 load(":launcher.bzl", "LAUNCHER", "strata_launcher")
-load(":push.bzl", "push_command")
+load(":push.bzl", "push_command", "write_push_spec")
 load(":strata_attr.bzl", "STRATA_EXEC", "STRATA_RUN")
 
 def _impl(ctx, command):
@@ -12,19 +11,9 @@ def _impl(ctx, command):
 
     # One small local file with the index and, per child, what `strata push`
     # needs (as image_push's push spec): never a blob, see push.bzl.
-    spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     sargs = ctx.actions.args()
-    sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest, "--out", spec])
-    inputs = [idx.index, idx.digest] + add_image_files(sargs, idx.images)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [sargs],
-        inputs = inputs,
-        outputs = [spec],
-        mnemonic = "StrataIndexPushSpec",
-        progress_message = "Writing push spec of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest])
+    spec = write_push_spec(ctx, sargs, [idx.index, idx.digest] + add_image_files(sargs, idx.images), "StrataIndexPushSpec")
     args, runfiles = push_command(ctx, command, spec)
     if ctx.attr.platform_tags:
         args.add("--platform-tags")
