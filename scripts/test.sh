@@ -52,6 +52,9 @@ suite() {
 
 suite lint scripts/lint.sh
 suite "go test" go test -count=1 ./...
+# The push fault soak (50 pushes through random faults, ~15 s) is behind a
+# build tag so a plain go test stays fast; it runs here, once.
+suite "go push soak" go test -count=1 -tags soak -run '^TestFiftyPushesThroughFaults$' ./go/push
 # Every reader of untrusted bytes has a fuzz target (tars, JSON, layer/image/push
 # specs, pulled manifests and configs); run each briefly. go test -fuzz takes
 # one target per run. A failing input lands in the package's
