@@ -10,6 +10,7 @@
 #   bash e2e/real_inputs_test.sh [CONCERN...]   only the named concerns
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 copy_workspace "$SCRATCH/repo"
 WS=$SCRATCH/repo/e2e/workspaces/real_inputs
