@@ -16,8 +16,9 @@ copy_workspace "$SCRATCH/repo"
 WS=$SCRATCH/repo/e2e/workspaces/real_inputs
 OB=$SCRATCH/ob
 cd "$WS"
-STRATA=$(strata_path "$OB" @rules_strata) || die "cannot build the strata tool in $WS"
+# Recorded first, so the server is stopped even when the next line fails.
 echo "$OB" >> "$OUTPUT_BASES_FILE"
+STRATA=$(strata_path "$OB" @rules_strata) || die "cannot build the strata tool in $WS"
 
 if [ $# -gt 0 ]; then
   concerns=()
