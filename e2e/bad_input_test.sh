@@ -4,6 +4,7 @@
 # that loads rules_strata through local_repository like a user's would.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 copy_workspace "$SCRATCH/repo"
 cd "$SCRATCH/repo/e2e/workspaces/bad_input"

@@ -6,6 +6,7 @@
 #   STRATA_UPDATE_GOLDEN=1 bash e2e/features_test.sh   rewrites the listings
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 copy_workspace "$SCRATCH/repo"
 ws=$SCRATCH/repo/e2e/workspaces/features

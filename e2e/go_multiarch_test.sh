@@ -13,6 +13,7 @@
 # ~/.cache/rules_strata/tools/; they belong to this test, not to the ruleset.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 skip() {
   echo "SKIP: go_multiarch_test: $*; the rules_go cross-compiled index was NOT tested"

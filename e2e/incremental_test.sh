@@ -3,6 +3,7 @@
 # image action), read from Bazel's execution log.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"

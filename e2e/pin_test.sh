@@ -9,6 +9,7 @@
 # exists and a registry that refuses each get one line naming the pull.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 ensure_go_tools
 
 copy_workspace "$SCRATCH/repo"

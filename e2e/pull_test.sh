@@ -5,6 +5,7 @@
 # with a message naming the image_pull and the fix (for a tag: the digest to paste).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 ensure_go_tools
 
 copy_workspace "$SCRATCH/repo"
@@ -25,42 +26,13 @@ DOCKER_CONFIG=$SCRATCH/cranecfg crane auth login "$AUTH" -u ci -p "$SECRET" >/de
 DOCKER_CONFIG=$SCRATCH/cranecfg crane push "$SCRATCH/repo/bazel-bin/examples/base/base.oci" "$AUTH/private/base:1" >/dev/null 2>&1 ||
   die "seeding the authenticated registry failed"
 
+# The workspace is checked in (e2e/workspaces/pull); only the password-
+# protected registry's address, a free port, is written here.
 ws=$SCRATCH/repo/e2e/workspaces/pull
-mkdir -p "$ws"
-cp "$SCRATCH/repo/e2e/workspaces/bad_input/.bazelrc" "$SCRATCH/repo/e2e/workspaces/bad_input/.bazelversion" "$ws/"
-zero=sha256:$(printf '0%.0s' $(seq 64))
-cat > "$ws/WORKSPACE" <<WS
-workspace(name = "pull")
-
-local_repository(
-    name = "rules_strata",
-    path = "../../..",
-)
-
-load("@rules_strata//rules:repositories.bzl", "rules_strata_bazel4_offline_dependencies", "rules_strata_dependencies")
-
-rules_strata_dependencies()
-
-rules_strata_bazel4_offline_dependencies()
-
-load("@rules_strata//rules:defs.bzl", "image_pull")
-
-image_pull(name = "pinned", digest = "$base_digest", image = "$EXAMPLE_REGISTRY/strata/base", tag = "1")
-
-image_pull(name = "unpinned", image = "$EXAMPLE_REGISTRY/strata/base", tag = "1")
-
-image_pull(name = "wrong_digest", digest = "$zero", image = "$EXAMPLE_REGISTRY/strata/base")
-
-image_pull(name = "unknown_repo", digest = "$base_digest", image = "$EXAMPLE_REGISTRY/strata/no-such-repo")
-
-image_pull(name = "private", digest = "$base_digest", image = "$AUTH/private/base")
-WS
-: > "$ws/BUILD.bazel"
-for b in pinned unpinned wrong_digest unknown_repo private; do
-  printf 'load("@rules_strata//rules:defs.bzl", "image")\n\nimage(name = "on_%s", base = "@%s", tags = ["manual"])\n\n' "$b" "$b" >> "$ws/BUILD.bazel"
-done
-# Keep only the first load line.
-awk '!/^load/ || !seen++' "$ws/BUILD.bazel" > "$ws/BUILD.tmp" && mv "$ws/BUILD.tmp" "$ws/BUILD.bazel"
+printf 'PRIVATE_REGISTRY = "%s"\n' "$AUTH" > "$ws/registries.bzl"
+pinned=$(sed -n 's/^BASE_DIGEST = "\(sha256:[0-9a-f]*\)"$/\1/p' "$ws/WORKSPACE")
+[ "$pinned" = "$base_digest" ] ||
+  die "//examples/base:base has digest $base_digest but e2e/workspaces/pull/WORKSPACE pins $pinned (fix: update BASE_DIGEST there)"
 cd "$ws"
 OB=$SCRATCH/ob
 
@@ -70,7 +42,7 @@ expect_eq "base digest recorded by image_pull" "$(cat "$OB/external/pinned/diges
 expect_pull_error() {
   local target=$1 out=$SCRATCH/${1#//:}.log
   shift
-  if "$@" bazel --output_base="$OB" build "$target" >"$out" 2>&1; then die "$target built, but its pull should fail"; fi
+  if "$@" bazel --output_base="$OB" build "${STRATA_E2E_BAZEL_FLAGS[@]}" "$target" >"$out" 2>&1; then die "$target built, but its pull should fail"; fi
   grep -qE 'goroutine [0-9]+|panic:' "$out" && die "$target: a Go panic reached the user"
   pass "$target fails"
 }

@@ -8,6 +8,7 @@
 # registry, never downloaded. Readers: skopeo and crane.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 ensure_go_tools
 
 copy_workspace "$SCRATCH/ws"

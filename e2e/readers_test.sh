@@ -5,6 +5,7 @@
 # unpacked root file system runs the example's binary.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 ensure_go_tools
 
 copy_workspace "$SCRATCH/ws"

@@ -10,13 +10,15 @@
 #   bash e2e/real_inputs_test.sh [CONCERN...]   only the named concerns
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 copy_workspace "$SCRATCH/repo"
 WS=$SCRATCH/repo/e2e/workspaces/real_inputs
 OB=$SCRATCH/ob
 cd "$WS"
-STRATA=$(strata_path "$OB" @rules_strata) || die "cannot build the strata tool in $WS"
+# Recorded first, so the server is stopped even when the next line fails.
 echo "$OB" >> "$OUTPUT_BASES_FILE"
+STRATA=$(strata_path "$OB" @rules_strata) || die "cannot build the strata tool in $WS"
 
 if [ $# -gt 0 ]; then
   concerns=()

@@ -7,6 +7,7 @@
 # (rules_strata_bazel4_offline_dependencies' remote_coverage_tools stand-in).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+share_tool # one strata tool per test command: its build is not what this suite tests
 
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"

@@ -18,6 +18,33 @@ registry_was_up=false
 registry_up "$EXAMPLE_REGISTRY" && registry_was_up=true
 trap '$registry_was_up || stop_registry "$ROOT/.cache/registry"' EXIT
 
+# started_here prints "PID command line" for every process whose arguments
+# name the e2e scratch directory or this checkout (Bazel servers by their
+# --output_base/--workspace_directory, registries by their config, caches
+# by their --dir), except this script and its children.
+scratch=${STRATA_E2E_TMP:-/tmp/strata-e2e}
+started_here() {
+  local pid args p
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+    case " $args" in
+      *[\ =]"$scratch"/* | *[\ =]"$ROOT"/* | *[\ =]"$ROOT"\ *) ;;
+      *) continue ;;
+    esac
+    p=$pid
+    while [ "$p" -gt 1 ] && [ "$p" != $$ ]; do
+      p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || break
+      [ -n "$p" ] || break
+    done
+    [ "$p" = $$ ] || echo "$pid $args"
+  done
+}
+# What ran before the test command (a developer's Bazel server in the
+# checkout, an example registry from main.sh) is not the tests'.
+before=$(started_here | cut -d' ' -f1)
+# The e2e suites share one strata tool per test command (e2e/lib.sh): build it afresh.
+rm -rf "$scratch/.shared"
+
 passed=0
 failed=0
 failures=()
@@ -52,6 +79,9 @@ suite() {
 
 suite lint scripts/lint.sh
 suite "go test" go test -count=1 ./...
+# The push fault soak (50 pushes through random faults, ~15 s) is behind a
+# build tag so a plain go test stays fast; it runs here, once.
+suite "go push soak" go test -count=1 -tags soak -run '^TestFiftyPushesThroughFaults$' ./go/push
 # Every reader of untrusted bytes has a fuzz target (tars, JSON, layer/image/push
 # specs, pulled manifests and configs); run each briefly. go test -fuzz takes
 # one target per run. A failing input lands in the package's
@@ -70,17 +100,21 @@ for t in "${e2e[@]}"; do
 done
 
 # Every test stops what it started: no Bazel server, registry or cache may
-# outlive the suites (each Bazel server holds ~150 MB).
-scratch=${STRATA_E2E_TMP:-/tmp/strata-e2e}/
+# outlive the suites (each Bazel server holds ~150 MB). The example registry
+# is stopped first unless it was running before.
+$registry_was_up || stop_registry "$ROOT/.cache/registry"
 sleep 1
-if leftover=$(pgrep -af -- "$scratch" | grep -v pgrep); then
+leftover=$(started_here | while read -r pid args; do
+  grep -qx -- "$pid" <<<"$before" || echo "$pid $args"
+done)
+if [ -n "$leftover" ]; then
   echo "left running by the tests:"
   echo "$leftover"
   failed=$((failed + 1))
   failures+=("processes left running")
 else
   passed=$((passed + 1))
-  echo "-- ok: nothing left running under $scratch"
+  echo "-- ok: no Bazel server, registry or cache left running under $scratch or $ROOT"
 fi
 
 echo

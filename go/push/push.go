@@ -414,23 +414,32 @@ func totalSize(m *v1.Manifest) int64 {
 	return n
 }
 
+// The progress clock; tests replace both to tick without sleeping.
+var (
+	progressTicker = func(d time.Duration) (<-chan time.Time, func()) {
+		t := time.NewTicker(d)
+		return t.C, t.Stop
+	}
+	progressNow = time.Now
+)
+
 // showProgress prints sent/total and the rate every second until stop.
 func showProgress(w io.Writer, what string, sent *atomic.Int64, total int64) (stop func()) {
 	if w == nil {
 		return func() {}
 	}
 	done := make(chan struct{})
-	start := time.Now()
+	start := progressNow()
+	tick, stopTick := progressTicker(time.Second)
 	go func() {
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
+		defer stopTick()
 		for {
 			select {
 			case <-done:
 				return
-			case <-tick.C:
+			case <-tick:
 				n := sent.Load()
-				rate := float64(n) / time.Since(start).Seconds() / (1 << 20)
+				rate := float64(n) / progressNow().Sub(start).Seconds() / (1 << 20)
 				fmt.Fprintf(w, "\r%s: %.1f MiB of up to %.1f MiB sent, %.1f MiB/s ", what, float64(n)/(1<<20), float64(total)/(1<<20), rate)
 			}
 		}

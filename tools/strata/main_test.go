@@ -182,9 +182,9 @@ func TestUploadFlags(t *testing.T) {
 		args []string
 		want push.Options
 	}{
-		{nil, push.Options{Retry: regclient.DefaultRetry, Jobs: 4}},
-		{[]string{"--dry-run", "--jobs", "9", "--attempts", "2", "--timeout", "3s", "--retry-base-delay", "1ms", "--retry-max-delay", "2ms"},
-			push.Options{Retry: regclient.Retry{Attempts: 2, Timeout: 3 * time.Second, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}, Jobs: 9, DryRun: true}},
+		{nil, push.Options{Retry: regclient.DefaultRetry, Jobs: 4, ChunkSize: push.DefaultChunkSize}},
+		{[]string{"--dry-run", "--jobs", "9", "--attempts", "2", "--timeout", "3s", "--retry-base-delay", "1ms", "--retry-max-delay", "2ms", "--chunk-size", "-1"},
+			push.Options{Retry: regclient.Retry{Attempts: 2, Timeout: 3 * time.Second, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}, Jobs: 9, DryRun: true, ChunkSize: -1}},
 	} {
 		p := newPushFlags("push")
 		u := p.addUploadFlags()
