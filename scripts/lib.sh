@@ -282,7 +282,7 @@ ensure_go_install_tool() {
     log "building $name $version into $dir (once per machine; up to 15 minutes)"
     # The lock keeps two test runs on one machine from building it twice at once.
     (flock 9
-     [ -x "$dir/$name" ] || (cd "$dir" && GOBIN=$dir.tmp CGO_ENABLED=0 GOFLAGS= timeout 1500 nice go install "$pkg") >"$dir/.build.log" 2>&1 &&
+     [ -x "$dir/$name" ] || (cd "$dir" && GOBIN=$dir.tmp CGO_ENABLED=0 GOFLAGS= timeout 3600 nice go install "$pkg") >"$dir/.build.log" 2>&1 &&
        { [ -x "$dir/$name" ] || mv "$dir.tmp/$name" "$dir/$name"; }
     ) 9>"$dir/.lock" || { tail -5 "$dir/.build.log" >&2; rm -rf "$dir.tmp"; die "building $name $version failed (log: $dir/.build.log)"; }
     rm -rf "$dir.tmp"

@@ -3,6 +3,10 @@
 STRATA_TOOL_SRCS = [
     Label("//:go.mod"),
     Label("//:go.sum"),
+    Label("//:go/attach/attach.go"),
+    Label("//:go/attach/doc.go"),
+    Label("//:go/attach/key.go"),
+    Label("//:go/attach/sign.go"),
     Label("//:go/blobimage/blobimage.go"),
     Label("//:go/canontar/canontar.go"),
     Label("//:go/casclient/casclient.go"),
@@ -55,6 +59,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/tagtemplate/tagtemplate.go"),
     Label("//:go/tarlisting/tarlisting.go"),
     Label("//:go/usererr/usererr.go"),
+    Label("//:tools/strata/attach.go"),
     Label("//:tools/strata/describe.go"),
     Label("//:tools/strata/flags.go"),
     Label("//:tools/strata/image.go"),

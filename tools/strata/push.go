@@ -190,10 +190,15 @@ func runPush(args []string) error {
 	dryRun := fs.Bool("dry-run", false, "list what would be uploaded and tagged; change nothing")
 	refsOut := fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file")
 	jobs := fs.Int("jobs", 4, "parallel blob uploads")
+	attachF := addAttachFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	job, err := p.load()
+	if err != nil {
+		return err
+	}
+	attachJob, err := attachF.load(*p.target)
 	if err != nil {
 		return err
 	}
@@ -240,6 +245,9 @@ func runPush(args []string) error {
 		// Nothing was pushed: no repo@digest on stdout, no refs file.
 		for _, r := range results {
 			reportDryRun(r, tags)
+			if !attachJob.empty() {
+				fmt.Fprintf(os.Stderr, "%s: would attach: %s\n", r.Reference.Context(), attachJob.what())
+			}
 		}
 		return nil
 	}
@@ -249,6 +257,9 @@ func runPush(args []string) error {
 		fmt.Println(r.Reference.String())
 	}
 	fmt.Fprintf(os.Stderr, "pushed %s to %d repositories in %s\n", digest, len(results), time.Since(start).Round(time.Millisecond))
+	if err := attachJob.run(ctx, img.RawManifest(), img.Manifest().MediaType, results, *p.retry, *jobs); err != nil {
+		return err
+	}
 	if refsFile != nil {
 		return refsFile.commit(strings.Join(refs, "\n") + "\n")
 	}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/strata-build/rules_strata/go/attach"
+	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/usererr"
+)
+
+// attach-spec registers itself here, so the verb list in main.go stays as
+// it is.
+func init() {
+	commands["attach-spec"] = command{"bundle an image's SBOM and provenance for image_push to attach", runAttachSpec}
+}
+
+// attachSpec is NAME.attach.json: the documents push attaches, byte for
+// byte as the image's output groups wrote them.
+type attachSpec struct {
+	SBOM       []byte `json:"sbom,omitempty"`
+	Provenance []byte `json:"provenance,omitempty"`
+}
+
+func runAttachSpec(args []string) error {
+	fs := newFlags("attach-spec")
+	target := fs.String("target", "", "label of the push target, for messages")
+	out := fs.String("out", "", "output: the attach spec JSON")
+	var sboms, provs repeated
+	fs.Var(&sboms, "sbom", "SPDX JSON document (at most one)")
+	fs.Var(&provs, "provenance", "in-toto statement (at most one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	if len(sboms) > 1 || len(provs) > 1 {
+		return fmt.Errorf("%s: %d SBOMs and %d provenance documents; want at most one of each", *target, len(sboms), len(provs))
+	}
+	var s attachSpec
+	for _, f := range []struct {
+		paths []string
+		dst   *[]byte
+	}{{sboms, &s.SBOM}, {provs, &s.Provenance}} {
+		if len(f.paths) == 0 {
+			continue
+		}
+		b, err := os.ReadFile(f.paths[0])
+		if err != nil {
+			return err
+		}
+		if !json.Valid(b) {
+			return fmt.Errorf("%s: %s is not JSON", *target, f.paths[0])
+		}
+		*f.dst = b
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(*out, b, 0o644)
+}
+
+// attachFlags are push's flags for what follows the image.
+type attachFlags struct {
+	spec, key *string
+}
+
+func addAttachFlags(fs *flag.FlagSet) *attachFlags {
+	return &attachFlags{
+		spec: fs.String("attach-spec", "", "SBOM and provenance to attach as referrers (written by the push target); empty: none"),
+		key: fs.String("signing-key", os.Getenv(attach.EnvKey),
+			"cosign private key to sign with: a file, or env://VAR (default: $"+attach.EnvKey+"; password in $"+attach.EnvPassword+")"),
+	}
+}
+
+// attachJob is what push attaches once the image is up.
+type attachJob struct {
+	target string
+	docs   attach.Documents
+	key    *attach.Key
+}
+
+// load reads the documents and the key before anything is pushed, so a bad
+// key fails the push early.
+func (a *attachFlags) load(target string) (*attachJob, error) {
+	j := &attachJob{target: target}
+	if *a.spec != "" {
+		b, err := os.ReadFile(*a.spec)
+		if err != nil {
+			return nil, usererr.New(target, *a.spec, "cannot read the attach spec: "+err.Error(), "rebuild the push target (bazel build TARGET)")
+		}
+		var s attachSpec
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, usererr.New(target, *a.spec, "the attach spec is not what attach-spec writes: "+err.Error(), "rebuild the push target (bazel build TARGET); never edit it by hand")
+		}
+		j.docs = attach.Documents{SBOM: s.SBOM, Provenance: s.Provenance}
+	}
+	if *a.key != "" {
+		k, err := attach.LoadKey(target, userPathKey(*a.key), os.Getenv(attach.EnvPassword))
+		if err != nil {
+			return nil, err
+		}
+		j.key = k
+	}
+	return j, nil
+}
+
+func userPathKey(spec string) string {
+	if strings.HasPrefix(spec, "env://") {
+		return spec
+	}
+	return userPath(spec)
+}
+
+func (j *attachJob) empty() bool {
+	return j.key == nil && j.docs.SBOM == nil && j.docs.Provenance == nil
+}
+
+// what lists what would be attached, for a dry run.
+func (j *attachJob) what() string {
+	var w []string
+	if j.docs.SBOM != nil {
+		w = append(w, "SBOM referrer")
+	}
+	if j.docs.Provenance != nil {
+		w = append(w, "provenance referrer")
+	}
+	if j.key != nil {
+		w = append(w, "signature")
+		if j.docs.Provenance != nil {
+			w = append(w, "provenance attestation")
+		}
+	}
+	return strings.Join(w, ", ")
+}
+
+// run attaches to every repository the image was pushed to.
+func (j *attachJob) run(ctx context.Context, manifest []byte, mt types.MediaType, results []push.Result, retry regclient.Retry, jobs int) error {
+	if j.empty() {
+		return nil
+	}
+	if mt == "" {
+		mt = types.OCIManifestSchema1
+	}
+	d, n, err := v1.SHA256(strings.NewReader(string(manifest)))
+	if err != nil {
+		return err
+	}
+	subject := v1.Descriptor{MediaType: mt, Digest: d, Size: n}
+	var hosts []string
+	for _, r := range results {
+		hosts = append(hosts, r.Reference.RegistryStr())
+	}
+	access := regclient.NewAccess(hosts...)
+	for _, r := range results {
+		c := &attach.Counter{}
+		o := attach.Options{Key: j.key, Remote: access.RemoteOptions(ctx, retry, jobs, c.Wrap)}
+		res, err := attach.Attach(ctx, r.Reference, subject, j.docs, o)
+		if err != nil {
+			if regclient.Refused(err) {
+				return usererr.New(j.target, "", "the image was pushed, but the registry refused its attachments ("+err.Error()+")", regclient.LoginFix)
+			}
+			return fmt.Errorf("%s: the image was pushed, but attaching failed: %w", r.Reference.Context(), err)
+		}
+		repo := r.Reference.Context()
+		for _, w := range res.Written {
+			fmt.Fprintf(os.Stderr, "%s: attached %s\n", repo, w)
+		}
+		if len(res.Present) > 0 {
+			fmt.Fprintf(os.Stderr, "%s: already attached: %s\n", repo, strings.Join(res.Present, ", "))
+		}
+		fmt.Fprintf(os.Stderr, "%s: attachments sent %d write requests, %d bytes\n", repo, c.Writes(), c.Bytes())
+	}
+	return nil
+}
