@@ -40,6 +40,10 @@ type Documents struct {
 type Options struct {
 	Key    *Key            // nil: attach unsigned
 	Remote []remote.Option // auth, transport, retries (regclient); count with Counter
+	// MountFrom, if set, is a repository of the same registry that got
+	// the same attachments earlier in this push: their blobs are mounted
+	// from it instead of uploaded again.
+	MountFrom *name.Repository
 }
 
 // Result says what Attach did in one repository.
@@ -82,7 +86,7 @@ func Attach(ctx context.Context, ref name.Digest, subject v1.Descriptor, docs Do
 				res.Present = append(res.Present, label)
 				continue
 			}
-			if err := writeArtifact(ref.Context(), a, raw, desc, opts); err != nil {
+			if err := writeArtifact(ref.Context(), a, raw, desc, o.MountFrom, opts); err != nil {
 				return res, fmt.Errorf("attaching the %s: %w", a.what, err)
 			}
 			res.Written = append(res.Written, label)
@@ -151,8 +155,12 @@ func (a artifact) manifest(subject v1.Descriptor) ([]byte, v1.Descriptor, error)
 // the repository has) and puts its manifest by digest. remote.Put sees the
 // subject and keeps the referrers tag schema's index up to date when the
 // registry has no referrers API.
-func writeArtifact(repo name.Repository, a artifact, raw []byte, desc v1.Descriptor, opts []remote.Option) error {
+func writeArtifact(repo name.Repository, a artifact, raw []byte, desc v1.Descriptor, from *name.Repository, opts []remote.Option) error {
 	for _, l := range []v1.Layer{static.NewLayer(emptyConfig, emptyType), static.NewLayer(a.blob, types.MediaType(a.artifactType))} {
+		if from != nil && from.RegistryStr() == repo.RegistryStr() && from.String() != repo.String() {
+			d, _ := l.Digest()
+			l = &remote.MountableLayer{Layer: l, Reference: from.Digest(d.String())}
+		}
 		if err := remote.WriteLayer(repo, l, opts...); err != nil {
 			return err
 		}

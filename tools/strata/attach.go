@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/attach"
@@ -161,9 +162,15 @@ func (j *attachJob) run(ctx context.Context, manifest []byte, mt types.MediaType
 		hosts = append(hosts, r.Reference.RegistryStr())
 	}
 	access := regclient.NewAccess(hosts...)
+	first := map[string]name.Repository{} // registry -> first repository attached to
 	for _, r := range results {
 		c := &attach.Counter{}
 		o := attach.Options{Key: j.key, Remote: access.RemoteOptions(ctx, retry, jobs, c.Wrap)}
+		if f, ok := first[r.Reference.RegistryStr()]; ok {
+			o.MountFrom = &f
+		} else {
+			first[r.Reference.RegistryStr()] = r.Reference.Context()
+		}
 		res, err := attach.Attach(ctx, r.Reference, subject, j.docs, o)
 		if err != nil {
 			if regclient.Refused(err) {
