@@ -129,6 +129,12 @@ grep -q "attached signature" "$SCRATCH/push4.txt" && die "an unsigned push signe
 crane manifest "$R/plain/hello:sha256-${digest#sha256:}.sig" >/dev/null 2>&1 && die "an unsigned push wrote a .sig"
 pass "unsigned push writes no signature"
 
+log "an index push is signed too (the index digest; no referrers: image_index has no SBOM yet)"
+STRATA_SIGNING_KEY=$KEY COSIGN_PASSWORD=$PW bzrun //examples/multiarch:multiarch.push -- --repository "$R/multi/hello" \
+  --refs-out "$SCRATCH/multi-ref.txt" > "$SCRATCH/push-index.txt" 2>&1 || { cat "$SCRATCH/push-index.txt"; die "signed index push failed"; }
+contains "index push signs" "$SCRATCH/push-index.txt" "attached signature"
+check "cosign verify of the signed index" "$COSIGN" verify --key "$PUB" --insecure-ignore-tlog=true --allow-http-registry "$(cat "$SCRATCH/multi-ref.txt")" >/dev/null 2>&1
+
 log "docs/signing.md's example runs as written"
 sed -n '/<!-- example: signing -->/,/<!-- end example -->/p' "$ROOT/docs/signing.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' > "$SCRATCH/doc-example.sh"
 [ -s "$SCRATCH/doc-example.sh" ] || die "docs/signing.md has no example block"

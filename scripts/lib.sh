@@ -279,7 +279,7 @@ ensure_go_install_tool() {
   local dir=${XDG_CACHE_HOME:-$HOME/.cache}/rules_strata/tools/$name-$version
   mkdir -p "$dir"
   if [ ! -x "$dir/$name" ]; then
-    log "building $name $version into $dir (once per machine; up to 15 minutes)"
+    log "building $name $version into $dir (once per machine; 5 to 30 minutes, more on a busy machine)"
     # The lock keeps two test runs on one machine from building it twice at once.
     (flock 9
      [ -x "$dir/$name" ] || (cd "$dir" && GOBIN=$dir.tmp CGO_ENABLED=0 GOFLAGS= timeout 3600 nice go install "$pkg") >"$dir/.build.log" 2>&1 &&

@@ -150,6 +150,9 @@ func (j *attachJob) run(ctx context.Context, manifest []byte, mt types.MediaType
 		return nil
 	}
 	if mt == "" {
+		mt = mediaTypeOf(manifest)
+	}
+	if mt == "" {
 		mt = types.OCIManifestSchema1
 	}
 	d, n, err := v1.SHA256(strings.NewReader(string(manifest)))
@@ -188,4 +191,13 @@ func (j *attachJob) run(ctx context.Context, manifest []byte, mt types.MediaType
 		fmt.Fprintf(os.Stderr, "%s: attachments sent %d write requests, %d bytes\n", repo, c.Writes(), c.Bytes())
 	}
 	return nil
+}
+
+// mediaTypeOf reads a manifest's or index's own mediaType field.
+func mediaTypeOf(raw []byte) types.MediaType {
+	var m struct {
+		MediaType types.MediaType `json:"mediaType"`
+	}
+	json.Unmarshal(raw, &m)
+	return m.MediaType
 }

@@ -147,7 +147,12 @@ func runPushIndex(args []string) error {
 	refsOut := fs.String("refs-out", "", "write the pushed repo@sha256:... references to this file")
 	jobs := fs.Int("jobs", 4, "parallel blob uploads")
 	platformTags := fs.Bool("platform-tags", false, "also tag each child {tag}-{arch}{variant}")
+	attachF := addAttachFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	attachJob, err := attachF.load(*p.target)
+	if err != nil {
 		return err
 	}
 	idx, targets, closeAll, err := p.loadIndex(*remoteCache, !*noRebuild)
@@ -201,6 +206,9 @@ func runPushIndex(args []string) error {
 		fmt.Println(r.Reference.String())
 	}
 	fmt.Fprintf(os.Stderr, "pushed index %s (%d images) to %d repositories in %s\n", idx.Digest, len(idx.Children), len(results), time.Since(start).Round(time.Millisecond))
+	if err := attachJob.run(ctx, idx.Raw, mediaTypeOf(idx.Raw), results, *p.retry, *jobs); err != nil {
+		return err
+	}
 	if refsFile != nil {
 		return refsFile.commit(strings.Join(refs, "\n") + "\n")
 	}
