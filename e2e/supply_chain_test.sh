@@ -38,7 +38,7 @@ mkdir -p "$SCRATCH/keys" "$SCRATCH/other"
 (cd "$SCRATCH/other" && COSIGN_PASSWORD=other "$COSIGN" generate-key-pair >/dev/null 2>&1) || die "cosign generate-key-pair failed"
 KEY=$SCRATCH/keys/cosign.key PUB=$SCRATCH/keys/cosign.pub
 # A line of the encrypted key's body: if it shows up anywhere, the key leaked.
-KEYLINE=$(sed -n 3p "$KEY")
+KEYLINE=$(sed -n 7p "$KEY")
 [ ${#KEYLINE} -ge 40 ] || die "unexpected key file format: $(head -1 "$KEY")"
 
 bzrun() { bz "$OB" run --disk_cache="$DISK" "$@"; }
