@@ -53,7 +53,7 @@ printf 'not a key\n' > "$SCRATCH/garbled.key"
 mark=$(wc -l < "$LOG")
 for c in "missing|$SCRATCH/nope.key|$PW|names a file that does not exist" \
          "garbled|$SCRATCH/garbled.key|$PW|does not hold a PEM private key" \
-         "password|$KEY|wrong-password|cannot decrypt the signing key with COSIGN_PASSWORD" \
+         "password|$KEY|wrong-password|cannot decrypt the signing key STRATA_SIGNING_KEY names with COSIGN_PASSWORD" \
          "envvar|env://NO_SUCH_KEY_VAR|$PW|NO_SUCH_KEY_VAR is empty or unset"; do
   IFS='|' read -r what key pw want <<<"$c"
   if STRATA_SIGNING_KEY=$key COSIGN_PASSWORD=$pw push "bad-$what" bad/hello > "$SCRATCH/bad-$what.txt" 2>&1; then

@@ -66,11 +66,11 @@ func LoadKey(target, spec, password string) (*Key, error) {
 	case encryptedTypes[block.Type]:
 		var err error
 		if der, err = encrypted.Decrypt(block.Bytes, []byte(password)); err != nil {
-			problem := "cannot decrypt the signing key with " + EnvPassword
+			problem := "cannot decrypt the signing key " + EnvKey + " names with " + EnvPassword
 			if password == "" {
 				problem += " (it is empty or unset)"
 			}
-			return nil, usererr.New(target, what, problem, "set "+EnvPassword+" to the password the key was generated with")
+			return nil, usererr.New(target, what, problem, "set "+EnvPassword+" to the password the key was generated with, or point "+EnvKey+" at another key")
 		}
 	case block.Type == "PRIVATE KEY":
 	default:
