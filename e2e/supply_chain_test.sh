@@ -46,7 +46,7 @@ push() { bzrun --execution_log_json_file="$SCRATCH/exec-$1.json" //examples/hell
 
 log "missing, garbled and undecryptable keys fail before anything is written"
 # With the key in the environment, as a user who exports it would have it.
-STRATA_SIGNING_KEY=$KEY COSIGN_PASSWORD=$PW SIGNING_PEM=$(cat "$KEY") \
+STRATA_SIGNING_KEY=$KEY COSIGN_PASSWORD=$PW \
   bz "$OB" build --disk_cache="$DISK" --execution_log_json_file="$SCRATCH/exec-build.json" //examples/hello:image.push
 digest=$(cat bazel-bin/examples/hello/image.digest)
 printf 'not a key\n' > "$SCRATCH/garbled.key"
@@ -117,10 +117,15 @@ contains "re-push counts nothing sent" "$SCRATCH/push2.txt" "attachments sent 0 
 contains "re-push finds the signature" "$SCRATCH/push2.txt" "already attached: sbom referrer"
 expect_eq ".sig still holds one signature" "$(crane manifest "$R/app/hello:sha256-${digest#sha256:}.sig" | jq '.layers | length')" 1
 
-log "the key in a variable (env://VAR) signs too"
-STRATA_SIGNING_KEY=env://SIGNING_PEM SIGNING_PEM=$(cat "$KEY") COSIGN_PASSWORD=$PW push envkey env/hello > "$SCRATCH/push3.txt" 2>&1 ||
-  { cat "$SCRATCH/push3.txt"; die "push with env:// key failed"; }
-check "cosign verify of the env:// signed push" "$COSIGN" verify --key "$PUB" --insecure-ignore-tlog=true --allow-http-registry "$R/env/hello@$digest" >/dev/null 2>&1
+log "the key in a variable (env://VAR), pushed by the script bazel run --script_path writes, so Bazel never sees it"
+# Bazel's server log (java.log) records every client variable whose name
+# lacks PASS, AUTH or COOKIE: run the push script outside Bazel (docs/signing.md).
+bz "$OB" run --disk_cache="$DISK" --script_path="$SCRATCH/push-script.sh" //examples/hello:image.push
+STRATA_SIGNING_KEY=env://SIGNING_PEM SIGNING_PEM=$(cat "$KEY") COSIGN_PASSWORD=$PW "$SCRATCH/push-script.sh" \
+  --repository "$R/env/hello" > "$SCRATCH/push3.txt" 2>&1 || { cat "$SCRATCH/push3.txt"; die "push with env:// key failed"; }
+"$COSIGN" verify --key "$PUB" --insecure-ignore-tlog=true --allow-http-registry "$R/env/hello@$digest" > /dev/null 2>&1 ||
+  die "cosign verify of the env:// signed push failed"
+pass "cosign verify of the env:// signed push"
 
 log "unsigned push attaches the referrers only"
 push unsigned plain/hello > "$SCRATCH/push4.txt" 2>&1 || { cat "$SCRATCH/push4.txt"; die "unsigned push failed"; }
