@@ -56,7 +56,8 @@ done
 contains "counts: everything uploaded to org-a, config included" "$SCRATCH/push1.txt" "$R/org-a/hello: uploaded 4 blobs"
 contains "counts: everything mounted into org-b" "$SCRATCH/push1.txt" "$R/org-b/hello: uploaded 0 blobs (0 bytes), mounted 4, already present 0"
 expect_eq "blob uploads (PATCH) to org-b" "$(lines_since "$mark" '"PATCH /v2/org-b/')" 0
-expect_eq "cross-repository mounts into org-b (config + 3 layers)" "$(lines_since "$mark" '"POST /v2/org-b/hello/blobs/uploads/\?from=org-a')" 4
+# config + 3 layers, and the referrers' blobs (empty config, SBOM, provenance: docs/signing.md)
+expect_eq "cross-repository mounts into org-b (config + 3 layers + 3 attachment blobs)" "$(lines_since "$mark" '"POST /v2/org-b/hello/blobs/uploads/\?from=org-a')" 7
 
 log "re-push of the unchanged image: one manifest check per repository, nothing written"
 mark=$(wc -l < "$LOG")

@@ -30,7 +30,9 @@ TARGETS="//examples/hello:image //examples/hello:debug"
 
 log "machine 1 builds and uploads"
 copy_workspace "$SCRATCH/m1"
-(cd "$SCRATCH/m1" && scripts/remote_cache_rc.sh && bz "$SCRATCH/ob1" build --config=cache $TARGETS)
+# The push target too: its SBOM reads every layer blob (StrataLayerListing),
+# so the machine that fills the cache builds it, and push machines get hits.
+(cd "$SCRATCH/m1" && scripts/remote_cache_rc.sh && bz "$SCRATCH/ob1" build --config=cache $TARGETS //examples/hello:image.push)
 digest=$(cat "$SCRATCH/m1/bazel-bin/examples/hello/image.digest")
 
 log "machine 2: same targets, new path and output base, Build without the Bytes"

@@ -265,3 +265,31 @@ go_multiarch_deps() {
   fi
   printf 'RULES_GO = "%s"\nGO_SDK = "%s"\n' "$rules_go" "$go_sdk" > "$1/local_paths.bzl"
 }
+
+# --- cosign and oras: independent readers of signatures and referrers ---------
+# Built once per machine from the Go module proxy into
+# ~/.cache/rules_strata/tools/<name>-<version>/ (a few minutes each, cold).
+COSIGN_VERSION=v2.6.5
+ORAS_VERSION=v1.3.6
+
+# ensure_go_install_tool NAME VERSION PACKAGE@VERSION: go-installs PACKAGE into
+# the per-machine tool cache unless built already; prints the binary's path.
+ensure_go_install_tool() {
+  local name=$1 version=$2 pkg=$3
+  local dir=${XDG_CACHE_HOME:-$HOME/.cache}/rules_strata/tools/$name-$version
+  mkdir -p "$dir"
+  if [ ! -x "$dir/$name" ]; then
+    log "building $name $version into $dir (once per machine; 5 to 30 minutes, more on a busy machine)"
+    # The lock keeps two test runs on one machine from building it twice at once.
+    (flock 9
+     [ -x "$dir/$name" ] || (cd "$dir" && GOBIN=$dir.tmp CGO_ENABLED=0 GOFLAGS= timeout 3600 nice go install "$pkg") >"$dir/.build.log" 2>&1 &&
+       { [ -x "$dir/$name" ] || mv "$dir.tmp/$name" "$dir/$name"; }
+    ) 9>"$dir/.lock" || { tail -5 "$dir/.build.log" >&2; rm -rf "$dir.tmp"; die "building $name $version failed (log: $dir/.build.log)"; }
+    rm -rf "$dir.tmp"
+  fi
+  echo "$dir/$name"
+}
+
+# ensure_cosign / ensure_oras print the path of the binary, building it first if needed.
+ensure_cosign() { ensure_go_install_tool cosign "$COSIGN_VERSION" "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION"; }
+ensure_oras() { ensure_go_install_tool oras "$ORAS_VERSION" "oras.land/oras/cmd/oras@$ORAS_VERSION"; }

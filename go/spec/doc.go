@@ -13,6 +13,7 @@
 //	NAME.image_files.json ImageFiles  image, pulled_image, image_test   oci-layout, docker-archive, inspect, push-spec, image-test, index-layout, index-push-spec, inspect-index
 //	NAME.push.json        Push        strata push-spec                  strata push, probe
 //	NAME.push.json        IndexPush   strata index-push-spec            strata push-index, probe-index
+//	NAME.attach.json      Attach      strata attach-spec                strata push, push-index
 //	NAME.sbom.json        SBOM        image's sbom group (Starlark)     strata sbom
 //	NAME.image_test.json  ImageTest   image_test (Starlark)             strata image-test
 //	pulled.json           Pulled      strata pull                       image_pull (Starlark)

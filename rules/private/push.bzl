@@ -1,6 +1,7 @@
 """image_push: `bazel run` target that pushes an image to repositories and tags."""
 
 load(":actions.bzl", "image_files_inputs")
+load(":attach.bzl", "attach_args")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":launcher.bzl", "LAUNCHER", "strata_launcher")
@@ -112,6 +113,8 @@ def _image_push_impl(ctx, command = "push"):
     args, runfiles = push_command(ctx, command, spec)
     if getattr(ctx.attr, "dry_run", False):
         args.add("--dry-run")
+    if command == "push":
+        runfiles.extend(attach_args(ctx, args))
     return strata_launcher(ctx, args, runfiles)
 
 _ATTRS = {
@@ -150,7 +153,19 @@ image_push = rule(
 Prints `repo@sha256:...` per repository. Arguments after `--` are passed to
 `strata push`: `--repository R` (replaces `repositories`), `--tag T` (adds),
 `--dry-run`, `--refs-out FILE`, `--attempts N`, `--timeout D`, `--jobs N`.
+
+After the push, the image's SBOM and provenance (built by the `image`'s
+`sbom` and `provenance` output groups) are attached as OCI referrers; with
+`STRATA_SIGNING_KEY` set when the push runs, the image is signed and the
+provenance attested in cosign's format. See [signing](signing.md).
 """,
-    attrs = dict(_ATTRS, dry_run = attr.bool(doc = "Only list what would be uploaded and tagged.", default = False)),
+    attrs = dict(
+        _ATTRS,
+        attach = attr.bool(
+            doc = "Attach the image's SBOM (SPDX JSON) and SLSA provenance (in-toto statement) to the pushed manifest as OCI referrers, and, when `STRATA_SIGNING_KEY` names a key at `bazel run` time, attest the provenance in cosign's format. False: push without them (a key still signs the image). An image without the documents (`image_pull`) gets only the signature. See [signing](signing.md).",
+            default = True,
+        ),
+        dry_run = attr.bool(doc = "Only list what would be uploaded and tagged.", default = False),
+    ),
     executable = True,
 )

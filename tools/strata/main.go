@@ -25,6 +25,7 @@ type command struct {
 // StrataAB (TestVerbFiles checks both), so an action in a Bazel log leads to
 // its file in one step.
 var commands = map[string]command{
+	"attach-spec":     {"bundle an image's SBOM and provenance for image_push to attach", runAttachSpec},
 	"docker-archive":  {"write an image as a docker-archive tarball (docker load)", runDockerArchive},
 	"image":           {"assemble an image config, manifest and digest from descriptors", runImage},
 	"image-test":      {"check an image against an image_test target's expectations (exit 1 with a report)", runImageTest},

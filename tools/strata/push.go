@@ -145,10 +145,15 @@ func runPush(args []string) error {
 	p := newPushFlags("push")
 	u := p.addUploadFlags()
 	fs := p.fs
+	attachF := addAttachFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	job, err := p.load()
+	if err != nil {
+		return err
+	}
+	attachJob, err := attachF.load(*p.target)
 	if err != nil {
 		return err
 	}
@@ -184,6 +189,9 @@ func runPush(args []string) error {
 		// Nothing was pushed: no repo@digest on stdout, no refs file.
 		for _, r := range results {
 			push.ReportDryRun(os.Stderr, r, tags)
+			if !attachJob.empty() {
+				fmt.Fprintf(os.Stderr, "%s: would attach: %s\n", r.Reference.Context(), attachJob.what())
+			}
 		}
 		return nil
 	}
@@ -193,6 +201,9 @@ func runPush(args []string) error {
 		fmt.Println(r.Reference.String())
 	}
 	fmt.Fprintf(os.Stderr, "pushed %s to %d repositories in %s\n", digest, len(results), time.Since(start).Round(time.Millisecond))
+	if err := attachJob.run(ctx, img.RawManifest(), img.Manifest().MediaType, results, *p.retry, *u.jobs); err != nil {
+		return err
+	}
 	if refsFile != nil {
 		return refsFile.commit(strings.Join(refs, "\n") + "\n")
 	}

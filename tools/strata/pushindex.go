@@ -67,7 +67,12 @@ func runPushIndex(args []string) error {
 	u := p.addUploadFlags()
 	fs := p.fs
 	platformTags := fs.Bool("platform-tags", false, "also tag each child {tag}-{arch}{variant}")
+	attachF := addAttachFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	attachJob, err := attachF.load(*p.target)
+	if err != nil {
 		return err
 	}
 	idx, targets, closeAll, err := p.loadIndex(*u.remoteCache, !*u.noRebuild)
@@ -109,6 +114,9 @@ func runPushIndex(args []string) error {
 		fmt.Println(r.Reference.String())
 	}
 	fmt.Fprintf(os.Stderr, "pushed index %s (%d images) to %d repositories in %s\n", idx.Digest, len(idx.Children), len(results), time.Since(start).Round(time.Millisecond))
+	if err := attachJob.run(ctx, idx.Raw, mediaTypeOf(idx.Raw), results, *p.retry, *u.jobs); err != nil {
+		return err
+	}
 	if refsFile != nil {
 		return refsFile.commit(strings.Join(refs, "\n") + "\n")
 	}
