@@ -8,6 +8,7 @@ FIELDS = dict(
     digest = "File: the manifest digest, `sha256:<hex>`.",
     layers = "list of LayerInfo: every layer, base layers first, in manifest order. A layer of a shallowly pulled base has `blob = None`.",
     tarball = "File: the docker-archive (`docker load`) of the image.",
+    repo_tags = "list of string: the `repo:tag` names the tarball records, for loaders that name the image themselves (podman through containers-storage).",
 )
 
 ImageInfo = provider(doc = DOC, fields = FIELDS)
