@@ -43,6 +43,10 @@ func Build(spec Spec, blobPath string) (descriptor.Layer, error) {
 		return descriptor.Layer{}, err
 	}
 	defer out.Close()
+	// Small files are read ahead on other cores while the tar is written and
+	// compressed (see prefetch.go); the bytes and their order do not change.
+	entries, stop := prefetch(entries, 0)
+	defer stop()
 	desc, err := WriteLevel(out, entries, time.Unix(spec.MTime, 0), alg, spec.CompressionLevel)
 	if err != nil {
 		return desc, t.contentError(err)
