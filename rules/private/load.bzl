@@ -139,7 +139,11 @@ storage_load() {{
   printf '{{"imageLayoutVersion":"1.0.0"}}' > "$dir/oci-layout"
   printf '{{"schemaVersion":2,"manifests":[{{%s"digest":"%s","size":%d}}]}}' \\
     "${{mt:+\\"mediaType\\":\\"$mt\\",}}" "$digest" "$size" > "$dir/index.json"
-  "$engine" pull "$@" "oci:$dir" >&2
+  if ! "$engine" pull "$@" "oci:$dir" >&2; then
+    echo "ERROR: $label: $engine pull oci:$dir failed (see above)." >&2
+    echo "  fix: if this podman cannot read this machine's files (a remote one), load the docker-archive instead: STRATA_LOAD_VIA=archive bazel run $label.load" >&2
+    exit 1
+  fi
   # podman names an image pulled from a directory after the directory.
   tmpname=$("$engine" image inspect "$@" --format '{{{{index .RepoTags 0}}}}' "$id" 2>/dev/null) || tmpname=""
   for t in "${{repo_tags[@]:$child:1}}"; do
