@@ -13,8 +13,9 @@
 # go.mod's version and strata's level). Runs are interleaved (every tool once,
 # then again, BENCH_RUNS times); the wall column is the median, and "cpu" is
 # the median user+sys seconds as a ratio too (steadier on a shared machine).
-# Env: BENCH_RUNS (default 3; the median is reported),
-# BENCH_BIG_MIB (default 1024), STRATA_BENCH_DIR (default /tmp/strata-bench).
+# Env: BENCH_OLD_STRATA (a strata binary to compare, e.g. built from the
+# previous commit: two more rows), BENCH_RUNS (default 3; the median is reported),
+# BENCH_SETS (default "big medium small"), BENCH_BIG_MIB (default 1024), STRATA_BENCH_DIR (default /tmp/strata-bench).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -54,9 +55,9 @@ run_once() {
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date: $(date -u +%FT%TZ); command: BENCH_RUNS=$RUNS BENCH_BIG_MIB=$BIG_MIB bash bench/layer_bench.sh"
+echo "date: $(date -u +%FT%TZ); command: BENCH_RUNS=$RUNS BENCH_BIG_MIB=$BIG_MIB BENCH_SETS=\"${BENCH_SETS:-big medium small}\" BENCH_OLD_STRATA=${BENCH_OLD_STRATA:-} bash bench/layer_bench.sh"
 printf '\n%-8s %-15s %8s %8s %8s %8s %9s\n' input tool "wall s" "ratio" "cpu s" "cpu rat" "peak RSS"
-for set in big medium small; do
+for set in ${BENCH_SETS:-big medium small}; do
   d=$W/data/$set
   names=(compressor strata "tar|gzip" "crane append" "zstd alone" "strata zstd")
   cmds=(
@@ -67,6 +68,11 @@ for set in big medium small; do
     "$W/bin/compressonly $d.tar $W/out/c.zst zstd"
     "$W/bin/strata layer --spec $d.zstd.spec.json --blob $W/out/s.tar.zst --descriptor $W/out/sz.json"
   )
+  if [ -n "${BENCH_OLD_STRATA:-}" ]; then # another build of strata, e.g. the previous commit's
+    names+=("old strata" "old strata zstd")
+    cmds+=("$BENCH_OLD_STRATA layer --spec $d.gzip.spec.json --blob $W/out/o.tar.gz --descriptor $W/out/o.json"
+      "$BENCH_OLD_STRATA layer --spec $d.zstd.spec.json --blob $W/out/o.tar.zst --descriptor $W/out/oz.json")
+  fi
   declare -A walls=() cpus=() rss=()
   for ((r = 0; r < RUNS; r++)); do
     for k in "${!cmds[@]}"; do
@@ -79,7 +85,7 @@ for set in big medium small; do
   for k in "${!cmds[@]}"; do
     # gzip rows against the gzip compressor (0), zstd rows against zstd alone (4).
     b=0
-    ((k >= 4)) && b=4
+    ((k == 4 || k == 5 || k == 7)) && b=4
     # shellcheck disable=SC2086
     w=$(median ${walls[$k]}) c=$(median ${cpus[$k]}) bw=$(median ${walls[$b]}) bc=$(median ${cpus[$b]})
     printf '%-8s %-15s %8.2f %7.2fx %8.2f %7.2fx %5d MiB\n' "$set" "${names[$k]}" "$w" "$(awk "BEGIN{print $w / $bw}")" \
