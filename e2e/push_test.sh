@@ -117,12 +117,12 @@ if grep -rIl -- "$SECRET" "$OB" bazel-bin/ "$SCRATCH"/*.txt "$SCRATCH"/*.json 2>
 fi
 pass "the password is in no Bazel output, output-base file or command output"
 
-log "load: streams the docker-archive into docker or podman"
+log "load: streams the docker-archive into docker or podman (STRATA_LOAD_VIA=archive for podman)"
 mkdir -p "$SCRATCH/fakebin"
 printf '#!/bin/sh\n[ "$1" = load ] && cat > %s\n' "$SCRATCH/loaded.tar" > "$SCRATCH/fakebin/podman"
 chmod +x "$SCRATCH/fakebin/podman"
 bz "$OB" build //examples/hello:image.load >/dev/null 2>&1
-PATH=$SCRATCH/fakebin:/usr/bin:/bin bazel-bin/examples/hello/image.load.sh 2>/dev/null
+STRATA_LOAD_VIA=archive PATH=$SCRATCH/fakebin:/usr/bin:/bin bazel-bin/examples/hello/image.load.sh 2>/dev/null
 check "podman load got the exact tarball" cmp -s "$SCRATCH/loaded.tar" bazel-bin/examples/hello/image.tar
 if PATH=/nonexistent /bin/bash bazel-bin/examples/hello/image.load.sh > "$SCRATCH/noload.txt" 2>&1; then
   die "load without docker or podman succeeded"

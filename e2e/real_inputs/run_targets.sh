@@ -88,6 +88,44 @@ expect_eq "podman images: repository tag" \
 expect_eq "podman images: image ID is the config digest" \
   "$("${PODMAN[@]}" images --no-trunc --format '{{.ID}}' strata-e2e.local/run-targets:latest)" "$config_digest"
 
+log "run_targets: podman gets the image through containers-storage: the manifest digest and layers as built"
+contains "load says it goes through containers-storage" "$RT/load.txt" "into podman (containers-storage: layers it has are skipped)"
+expect_eq "podman image inspect: digest is the built manifest digest" \
+  "$("${PODMAN[@]}" image inspect --format '{{.Digest}}' strata-e2e.local/run-targets:latest)" "$(cat "$B/image.digest")"
+expect_eq "podman image inspect: layers are the config's diff_ids" \
+  "$("${PODMAN[@]}" image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' strata-e2e.local/run-targets:latest | grep .)" \
+  "$(jq -r '.rootfs.diff_ids[]' "$B/image.config.json")"
+if "${PODMAN[@]}" images --format '{{.Repository}}' | grep -q strata-load; then die "the load left its temporary name behind"; fi
+pass "no temporary name left in podman"
+
+log "run_targets: a second load after a change to the top layer never opens the unchanged bottom layer"
+# The bottom layer's blob is overwritten with garbage: podman verifies every
+# blob it reads, so the load only succeeds if it skipped that one.
+grep -q 'greeting_layer' "$B/image.load.sh" || die "image.load.sh does not name greeting_layer's blob"
+greeting_blob=$(readlink -f "$B"/greeting_layer.tar.gz)
+cp "$greeting_blob" "$RT/greeting.blob"
+cp "$WS/run_targets/motd.txt" "$RT/motd.txt.orig"
+echo "changed for the second load" >> "$WS/run_targets/motd.txt"
+bz "$OB" build "$P:image.load" > "$RT/build2.txt" 2>&1 || { cat "$RT/build2.txt" >&2; die "rebuild after the motd change failed"; }
+chmod u+w "$greeting_blob"
+head -c "$(stat -c %s "$RT/greeting.blob")" /dev/zero > "$greeting_blob"
+# Control: into an empty store the same load must fail on the garbage blob.
+CONTROL=(--storage-driver=vfs --root "$PODMAN_STORE/control-root" --runroot "$PODMAN_STORE/control-run")
+if STRATA_LOAD_ENGINE=podman "$B/image.load.sh" "${CONTROL[@]}" > "$RT/load-control.txt" 2>&1; then
+  die "control: a load into an empty store succeeded with a garbage bottom layer (the check below would prove nothing)"
+fi
+pass "control: into an empty store, the garbage bottom layer fails the load"
+STRATA_LOAD_ENGINE=podman "$B/image.load.sh" "${PODMAN[@]:1}" > "$RT/load2.txt" 2>&1 ||
+  { cat "$RT/load2.txt" >&2; die "second load read the unchanged bottom layer (its blob is garbage now)"; }
+pass "second load succeeded without reading the unchanged bottom layer"
+expect_eq "second load: podman has the new manifest digest" \
+  "$("${PODMAN[@]}" image inspect --format '{{.Digest}}' strata-e2e.local/run-targets:latest)" "$(cat "$B/image.digest")"
+cp "$RT/greeting.blob" "$greeting_blob"
+cp "$RT/motd.txt.orig" "$WS/run_targets/motd.txt"
+# Rebuild now, so the checks below (which grep the load's output for
+# "docker") do not see Bazel's progress lines about the docker-archive.
+bz "$OB" build "$P:image.load" > "$RT/build3.txt" 2>&1 || { cat "$RT/build3.txt" >&2; die "rebuild after restoring motd.txt failed"; }
+
 log "run_targets: STRATA_LOAD_ENGINE picks the engine; one that is missing fails clearly"
 "${PODMAN[@]}" rmi -a > /dev/null 2>&1
 STRATA_LOAD_ENGINE=podman bz "$OB" run "$P:image.load" -- "${PODMAN[@]:1}" > "$RT/load-podman.txt" 2>&1 ||

@@ -43,6 +43,10 @@ func Build(s Spec, blobPath string) (spec.Descriptor, error) {
 		return spec.Descriptor{}, err
 	}
 	defer out.Close()
+	// Small files are read ahead on other cores while the tar is written and
+	// compressed (see prefetch.go); the bytes and their order do not change.
+	entries, stop := prefetch(entries, 0)
+	defer stop()
 	desc, err := WriteLevel(out, entries, time.Unix(s.MTime, 0), alg, s.CompressionLevel)
 	if err != nil {
 		return desc, t.contentError(err)

@@ -75,7 +75,7 @@ def _image_impl(ctx):
 
     return [
         DefaultInfo(files = depset([digest, manifest, config])),
-        ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball, files = files),
+        ImageInfo(manifest = manifest, config = config, digest = digest, layers = all_layers, tarball = tarball, files = files, repo_tags = ctx.attr.repo_tags),
         OutputGroupInfo(oci_layout = depset([layout]), tarball = depset([tarball]), **dict(
             sbom_output_group(ctx, ctx.attr.base, base, all_layers, config, digest),
             **provenance_output_group(ctx, ctx.attr.base, base, all_layers, digest)

@@ -1,7 +1,8 @@
 """The `image_index` macro: the index plus its `.push`, `.probe`, `.inspect` and `.load` targets."""
 
 load(":image_index.bzl", "image_index_rule")
-load(":index_helpers.bzl", "image_index_inspect", "image_index_load")
+load(":index_helpers.bzl", "image_index_inspect")
+load(":load.bzl", "image_index_load")
 load(":push_index.bzl", "image_index_probe", "image_index_push")
 
 _COMMON_ATTRS = [
