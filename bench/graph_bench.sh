@@ -94,6 +94,10 @@ n=0
 analyze() {
   n=$((n + 1))
   local t0 t1 heap phase
+  # Discarding the previous analysis takes time in proportion to its size,
+  # and Bazel charges it to the next command: pay it with an unmeasured
+  # analysis of //:empty first.
+  bz_ws "$1" build --nobuild --define=graph_bench=$n-discard //:empty >/dev/null 2>&1
   t0=$(now)
   bz_ws "$1" build --nobuild --define=graph_bench=$n --profile="$W/out/profile.json" "$2" >/dev/null 2>"$W/out/a.txt" ||
     die "analysis of $2 failed: $(tail -20 "$W/out/a.txt")"
@@ -120,11 +124,21 @@ for ((r = 1; r <= RUNS; r++)); do
     done
   done
 done
+report_part
+}
+
+# report_part prints the analysis table from $W/out/analysis.txt (so an
+# interrupted run can still be read: BENCH_PARTS=report).
+report_part() {
+CASES=()
+for n in "${SIZE_LIST[@]}"; do CASES+=("files_$n|//files_$n:fg|//files_$n:layer"); done
+CASES+=("img200|//img200:all_fg|//img200:image" "shared|//shared:all_fg|//shared:all")
 med() { awk -v w="$1" -v t="$2" -v f="$3" '$1 == w && $2 == t {print $f}' "$W/out/analysis.txt" | median; }
 echo
-echo "## analysis (median of $RUNS; phase: Bazel's analysis phase; wall: the whole \`build --nobuild\`; heap: MB retained over //:empty's)"
-printf '| %-10s | %-6s | %8s | %8s | %6s | %7s | %7s | %6s | %6s | %6s | %6s |\n' case rules "fg phase" "phase" ratio "fg wall" "wall" ratio "fg MB" "MB" ratio
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "## analysis (median of $(awk '$1 == "new" && $2 == "//:empty"' "$W/out/analysis.txt" | wc -l) rounds; phase: Bazel's analysis phase; wall: the whole \`build --nobuild\`; heap: MB retained over //:empty's)"
+echo "(ratio: of the medians; pairs: the median of each round's ratio, baseline and subject measured back to back)"
+printf '| %-10s | %-6s | %8s | %8s | %6s | %6s | %7s | %7s | %6s | %6s | %6s | %6s |\n' case rules "fg phase" "phase" ratio pairs "fg wall" "wall" ratio "fg MB" "MB" ratio
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for c in "${CASES[@]}"; do
   IFS='|' read -r name fg subj <<<"$c"
   for ws in "${WSS[@]}"; do
@@ -134,7 +148,10 @@ for c in "${CASES[@]}"; do
     pf=$(med "$ws" "$fg" 5) ps=$(med "$ws" "$subj" 5)
     hf=$(awk "BEGIN {print $(med "$ws" "$fg" 4) - $e}") hs=$(awk "BEGIN {print $(med "$ws" "$subj" 4) - $e}")
     [ "$ws" = new ] && label=after || label=before
-    printf '| %-10s | %-6s | %8.3f | %8.3f | %6s | %7.2f | %7.2f | %6s | %6s | %6s | %6s |\n' "$name" "$label" "$pf" "$ps" "$(ratio "$ps" "$pf")" \
+    pairs=$(paste <(awk -v w="$ws" -v t="$fg" '$1 == w && $2 == t {print $5}' "$W/out/analysis.txt") \
+      <(awk -v w="$ws" -v t="$subj" '$1 == w && $2 == t {print $5}' "$W/out/analysis.txt") |
+      awk '$1 > 0 {print $2 / $1}' | median)
+    printf '| %-10s | %-6s | %8.3f | %8.3f | %6s | %5.2fx | %7.2f | %7.2f | %6s | %6s | %6s | %6s |\n' "$name" "$label" "$pf" "$ps" "$(ratio "$ps" "$pf")" "$pairs" \
       "$tf" "$ts" "$(ratio "$ts" "$tf")" "$hf" "$hs" "$(awk "BEGIN {if ($hf > 0) printf \"%.2fx\", $hs / $hf; else print \"-\"}")"
   done
 done
