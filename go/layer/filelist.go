@@ -90,8 +90,15 @@ func AddFileList(spec *Spec, path string) error {
 		line++
 		tag := sc.Text()
 		var rec [8]string
-		n := map[string]int{"G": 8, "F": 4, "L": 3}[tag]
-		if n == 0 {
+		var n int
+		switch tag {
+		case "G":
+			n = 8
+		case "F":
+			n = 4
+		case "L":
+			n = 3
+		default:
 			return fmt.Errorf("%s:%d: unknown record %q", path, line, tag)
 		}
 		for i := 0; i < n; i++ {
