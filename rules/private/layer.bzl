@@ -24,97 +24,47 @@ def _join(*parts):
         out += p.lstrip("/") if out else p
     return out
 
-def _runfiles_path(ctx, f):
-    """Where f sits below a binary's `.runfiles` directory."""
-    if f.short_path.startswith("../"):
-        return f.short_path[3:]
-    return _join(ctx.workspace_name, f.short_path)
+# The file list of a layer travels to the strata tool in a param file that
+# Bazel writes when the action runs (Args.add_all with map_each), never as a
+# list built in analysis: depset.to_list() there costs time and retained
+# memory in proportion to the file count, for every layer on every analysis.
+# So analysis only records per-target facts (a group header) and hands the
+# target's depset over as it is; the tool computes each file's destination
+# (strip_prefix, package paths, runfiles layout) from the facts below.
+# The format is one argument per line ("multiline"), read by go/layer's
+# filelist.go; its first line names the version.
+FILE_LIST_VERSION = "strata-layer-files-v1"
 
-def _program(target, f):
-    """Whether f is a program (0755): it is its target's executable.
+def _group(args, kind, attr, label, dst, exe = "", workspace = "", link = "", strip_prefix = ""):
+    """A group header: how the records that follow map to destinations."""
+    args.add_all(["G", kind, attr, label, dst, exe, workspace, link, strip_prefix])
 
-    Decided from what the BUILD files declare only, never from the file's
-    bits on disk: a remote worker receives every input with the execute bit
-    set (bazelbuild/bazel#12818), and a checkout's bits depend on the host.
-    A checked-in file is never a program by itself (Bazel reports every
-    source file target as its own executable, measured on 4.2.3); list it
-    in `executables`.
+def _file_record(f):
+    """map_each of File lists: path, short_path, owning package, flags.
+
+    Top-level on purpose: Bazel 4.2 has no allow_closure, so a map_each
+    function cannot capture the rule's context.
     """
-    return not f.is_source and f == target[DefaultInfo].files_to_run.executable
+    flags = ("t" if f.is_directory else "") + ("s" if f.is_source else "")
+    return ["F", f.path, f.short_path, f.owner.package if f.owner else "", flags]
 
-_SOURCE_DIR_FIX = """list its files with a glob and keep their paths with strip_prefix, e.g.
-    image_layer(srcs = glob(["static/**"]), strip_prefix = "static", package_dir = "/srv/www")"""
+def _link_record(link):
+    """map_each of runfiles symlinks: link path, target file path, flags."""
+    t = link.target_file
+    return ["L", link.path, t.path, ("t" if t.is_directory else "") + ("s" if t.is_source else "")]
 
-def _refuse_source_dir(ctx, attr, target, f):
-    """Fails for a checked-in directory, where Bazel can tell.
+def _add_files(args, files):
+    # expand_directories = False: a tree artifact stays one record, and the
+    # tool walks it itself (keeping its empty directories and symlinks, as
+    # before); Bazel's expansion would flatten it into its files.
+    args.add_all(files, map_each = _file_record, expand_directories = False)
 
-    Bazel does not track the files inside a source directory, so the layer
-    would go stale. Bazel 4.2 reports File.is_directory = False for source
-    directories (measured), so there the strata tool refuses them when the
-    action runs; this check covers the Bazel versions that do report it.
-    """
-    if f.is_source and f.is_directory:
-        fail("%s: %s: %s is a checked-in directory; Bazel does not track the files inside it, so editing one would not rebuild the layer.\n  fix: %s" % (
-            ctx.label,
-            attr,
-            target.label,
-            _SOURCE_DIR_FIX,
-        ))
-
-def _package_paths(f):
-    """(path below f's package, path below f's repository root) of f.
-
-    The package is that of the label that owns f: the source file's own
-    label, or the rule that generated it. Files of external repositories are
-    relative to their repository and package the same way.
-    """
-    repo_path = f.short_path
-    if repo_path.startswith("../"):
-        repo_path = repo_path[3:].partition("/")[2]
-    pkg = f.owner.package if f.owner else ""
-    if pkg and repo_path.startswith(pkg + "/"):
-        return repo_path[len(pkg) + 1:], repo_path
-    return repo_path, repo_path
-
-def _relative_dst(ctx, attr, target, f):
-    """Where f goes below its destination directory.
-
-    That is its path below its package, minus strip_prefix.
-    """
-    in_pkg, in_repo = _package_paths(f)
-    sp = ctx.attr.strip_prefix
-    if not sp:
-        return in_pkg
-    base, prefix = in_pkg, sp.strip("/")
-    if prefix.startswith("./"):
-        prefix = prefix[2:]
-    if sp.startswith("/"):
-        base = in_repo
-    if prefix in ("", "."):
-        return base
-    if base.startswith(prefix + "/"):
-        return base[len(prefix) + 1:]
-    if base == prefix and f.is_directory:
-        return ""  # a tree artifact's contents go to the directory itself
-    fail(("%s: strip_prefix %r does not prefix %s (from %s in %s), which is %r below its %s.\n" +
-          "  fix: strip_prefix applies to every file of srcs and of files entries whose destination ends in \"/\"; " +
-          "give this file an exact destination in files (one not ending in \"/\"), move it to another image_layer, " +
-          "or change strip_prefix (relative to the file's package; a leading \"/\" makes it relative to the repository root)") % (
-        ctx.label,
-        sp,
-        f.short_path,
-        target.label,
-        attr,
-        base,
-        "repository" if sp.startswith("/") else "package",
-    ))
-
-def _binary_entries(ctx, target, dst):
+def _add_binary(ctx, args, target, dst):
     """The executable of target at dst, and its runfiles tree beside it.
 
-    Returns (files, symlinks, runfiles depset). Inside the runfiles tree the
-    executable itself becomes a symlink to dst instead of a second copy.
-    A runfile is a program (0755) iff it is generated: whether a file is
+    Returns the runfiles depset (action inputs). Inside the runfiles tree the
+    executable itself becomes a symlink to dst instead of a second copy. A
+    runfile is a program (0755) iff it is generated: whether a file is
     generated is declared, unlike its bits on disk. Checked-in runfiles
     (scripts' sources, data) are 0644 unless `executables` or `modes` say
     otherwise.
@@ -124,69 +74,74 @@ def _binary_entries(ctx, target, dst):
     if not exe:
         fail("%s: binaries: %s is not executable; list it in srcs or files instead" % (ctx.label, target.label))
     runfiles = info.default_runfiles
+    label = label_str(target.label)
     tree = dst + ".runfiles"
-    entries = [(exe, dst, True)]
-    links = {}
-    for f in runfiles.files.to_list():
-        _refuse_source_dir(ctx, "binaries", target, f)
-        if f == exe:
-            links[_join(tree, _runfiles_path(ctx, f))] = "/" + dst.lstrip("/")
-        else:
-            entries.append((f, _join(tree, _runfiles_path(ctx, f)), not f.is_source))
-    for link in runfiles.symlinks.to_list():
-        entries.append((link.target_file, _join(tree, ctx.workspace_name, link.path), not link.target_file.is_source))
-    for link in runfiles.root_symlinks.to_list():
-        entries.append((link.target_file, _join(tree, link.path), not link.target_file.is_source))
-    transitive = [runfiles.files]
+    _group(args, "program", "binaries", label, dst)
+    args.add_all([exe], map_each = _file_record, expand_directories = False)
+    _group(args, "runfiles", "binaries", label, tree, exe = exe.path, workspace = ctx.workspace_name, link = "/" + dst.lstrip("/"))
+    _add_files(args, runfiles.files)
+    _group(args, "symlinks", "binaries", label, tree, workspace = ctx.workspace_name)
+    args.add_all(runfiles.symlinks, map_each = _link_record)
+    _group(args, "root_symlinks", "binaries", label, tree)
+    args.add_all(runfiles.root_symlinks, map_each = _link_record)
+
+    # The targets of runfiles symlinks are not in runfiles.files, and
+    # Starlark has no depset of them: these two lists are flattened for the
+    # action's inputs. They hold the links a rule declared one by one
+    # (ctx.runfiles(symlinks = ...)), not a binary's files, so they stay
+    # small where runfiles.files is large.
+    links = runfiles.symlinks.to_list() + runfiles.root_symlinks.to_list()
+    transitive = [runfiles.files, depset([exe] + [link.target_file for link in links])]
 
     # Under bzlmod, runfiles libraries inside the container resolve
     # repository names through `<tree>/_repo_mapping` (Bazel 7+); Bazel 4
     # has no such file, and WORKSPACE builds do not need it.
     repo_mapping = getattr(info.files_to_run, "repo_mapping_manifest", None)
     if repo_mapping:
-        entries.append((repo_mapping, _join(tree, "_repo_mapping"), False))
+        _group(args, "exact", "binaries", label, tree + "/_repo_mapping")
+        args.add_all([repo_mapping], map_each = _file_record, expand_directories = False)
         transitive.append(depset([repo_mapping]))
-    return entries, links, depset(transitive = transitive)
+    return depset(transitive = transitive)
 
 def _image_layer_impl(ctx):
     pkg = ctx.attr.package_dir
     blob = ctx.actions.declare_file(ctx.label.name + _EXTENSIONS[ctx.attr.compression])
     descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
 
-    # (File, destination, label for errors, attribute, executable). Every
-    # mode comes from these declared facts; see _program.
-    mapped = []
+    # Every file's destination and mode come from declared facts (a file
+    # is a program iff it is its target's generated executable; see
+    # go/layer/filelist.go), in this order: srcs, files, binaries. The order matters
+    # where two sources give the same destination and content: the first
+    # one's mode stays.
+    file_args = ctx.actions.args()
+    file_args.set_param_file_format("multiline")
+    file_args.use_param_file("--files=%s", use_always = True)
+    file_args.add(FILE_LIST_VERSION)
     transitive = []
     for target in ctx.attr.srcs:
-        for f in target[DefaultInfo].files.to_list():
-            _refuse_source_dir(ctx, "srcs", target, f)
-            mapped.append((f, _join(pkg, _relative_dst(ctx, "srcs", target, f)), label_str(target.label), "srcs", _program(target, f)))
+        info = target[DefaultInfo]
+        exe = info.files_to_run.executable
+        _group(file_args, "srcs", "srcs", label_str(target.label), pkg, exe = exe.path if exe else "", strip_prefix = ctx.attr.strip_prefix)
+        _add_files(file_args, info.files)
+        transitive.append(info.files)
     for target, dst in ctx.attr.files.items():
-        files = target[DefaultInfo].files.to_list()
-        for f in files:
-            _refuse_source_dir(ctx, "files", target, f)
-        if len(files) == 1 and not dst.endswith("/"):
-            mapped.append((files[0], _join(pkg, dst), label_str(target.label), "files", _program(target, files[0])))
-            continue
-        if not dst.endswith("/"):
-            fail("%s: files: %s gives %d files, so its destination %r must be a directory ending in \"/\"" % (
-                ctx.label,
-                target.label,
-                len(files),
-                dst,
-            ))
-        for f in files:
-            mapped.append((f, _join(pkg, dst, _relative_dst(ctx, "files", target, f)), label_str(target.label), "files", _program(target, f)))
+        info = target[DefaultInfo]
+        exe = info.files_to_run.executable
+        label = label_str(target.label)
+        if dst.endswith("/"):
+            _group(file_args, "dir", "files", label, _join(pkg, dst), exe = exe.path if exe else "", strip_prefix = ctx.attr.strip_prefix)
+        else:
+            # Exactly one file: the tool checks the count, as counting here
+            # would flatten the depset.
+            _group(file_args, "exact", "files", label, _join(pkg, dst), exe = exe.path if exe else "")
+        _add_files(file_args, info.files)
+        transitive.append(info.files)
     for f in ctx.files.tars:
         if f.is_source and f.is_directory:
             fail("%s: tars: %s is a checked-in directory, not a tar file.\n  fix: list tar files only" % (ctx.label, f.short_path))
     symlinks = {_join(pkg, p): t for p, t in ctx.attr.symlinks.items()}
     for target, dst in ctx.attr.binaries.items():
-        entries, links, runfiles = _binary_entries(ctx, target, _join(pkg, dst))
-        transitive.append(runfiles)
-        for f, d, executable in entries:
-            mapped.append((f, d, label_str(target.label), "binaries", executable))
-        symlinks.update(links)
+        transitive.append(_add_binary(ctx, file_args, target, _join(pkg, dst)))
 
     # The descriptor names the layer: target as the history records it,
     # bazel_label as push hands it back to `bazel build` (only if it differs).
@@ -199,10 +154,7 @@ def _image_layer_impl(ctx):
         "empty_dirs": [_join(pkg, d) for d in ctx.attr.empty_dirs],
         "executables": [_join(pkg, p) for p in ctx.attr.executables],
         "file_mode": ctx.attr.mode,
-        "files": [
-            {"attr": attr, "dst": d, "executable": executable, "label": label, "src": f.path, "tree": f.is_directory}
-            for f, d, label, attr, executable in mapped
-        ],
+        "files": [],
         "gid": ctx.attr.gid,
         "modes": {_join(pkg, p): m for p, m in ctx.attr.modes.items()},
         "mtime": ctx.attr.mtime,
@@ -216,10 +168,10 @@ def _image_layer_impl(ctx):
     spec_file = ctx.actions.declare_file(ctx.label.name + ".layer.json")
     ctx.actions.write(spec_file, json.encode(spec))
 
-    inputs = depset([spec_file] + [m[0] for m in mapped] + ctx.files.tars, transitive = transitive)
+    inputs = depset([spec_file] + ctx.files.tars, transitive = transitive)
     ctx.actions.run(
         executable = ctx.executable._strata,
-        arguments = ["layer", "--spec", spec_file.path, "--blob", blob.path, "--descriptor", descriptor.path],
+        arguments = ["layer", "--spec", spec_file.path, "--blob", blob.path, "--descriptor", descriptor.path, file_args],
         inputs = inputs,
         outputs = [blob, descriptor],
         mnemonic = "StrataLayer",

@@ -10,6 +10,7 @@ func runLayer(args []string) error {
 	specPath := fs.String("spec", "", "layer spec JSON written by the image_layer rule")
 	blob := fs.String("blob", "", "output: the compressed layer blob")
 	desc := fs.String("descriptor", "", "output: the layer descriptor JSON")
+	files := fs.String("files", "", "file list (a param file the image_layer rule's Args write) appended to the spec's files and symlinks")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -19,6 +20,11 @@ func runLayer(args []string) error {
 	s, err := layer.ReadSpec(*specPath)
 	if err != nil {
 		return err
+	}
+	if *files != "" {
+		if err := layer.AddFileList(&s, *files); err != nil {
+			return err
+		}
 	}
 	d, err := layer.Build(s, *blob)
 	if err != nil {
