@@ -219,7 +219,7 @@ pkg=files_$LARGEST
     find "$pkg" -path "$pkg/d*" -type f | LC_ALL=C sort | awk -v p="$pkg" '{printf "F\n%s\n%s\n%s\ns\n", $0, $0, p}'
   } >"$W/out/$pkg.files"
 )
-printf '{"target":"//%s:layer","compression":"gzip","files":[]}' "$pkg" >"$W/out/$pkg.spec.json"
+printf '{"v":1,"target":"//%s:layer","compression":"gzip","files":[]}' "$pkg" >"$W/out/$pkg.spec.json"
 bin=$(bz_ws other info bazel-bin 2>/dev/null)
 bz_ws other build "//$pkg:layer" "//$pkg:tar" >/dev/null 2>&1
 : >"$W/out/build.txt"

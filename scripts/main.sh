@@ -21,7 +21,7 @@ log "bazel build //examples/hello:image"
 bazel build //examples/hello:image --output_groups=+oci_layout,+tarball
 out=bazel-bin/examples/hello
 log "built //examples/hello:image"
-"$(strata_bin)" inspect --digest $out/image.digest --manifest $out/image.manifest.json --config $out/image.config.json
+"$(strata_bin)" inspect --image-files $out/image.image_files.json
 
 # Signing: a throwaway cosign key pair, made once in .cache/signing. Its
 # password is set here for the demo; use your own key and a secret password.
