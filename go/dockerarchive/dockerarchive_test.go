@@ -4,56 +4,19 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/blobimage/blobimagetest"
 	"github.com/strata-build/rules_strata/go/dockerarchive"
-	"github.com/strata-build/rules_strata/go/spec"
 )
-
-// onDisk writes img's layer blobs to files and loads it as strata's image
-// action outputs it.
-func onDisk(t *testing.T, img v1.Image) *blobimage.Image {
-	t.Helper()
-	dir := t.TempDir()
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	ls, _ := img.Layers()
-	var descs []spec.Descriptor
-	var blobs []string
-	for i, l := range ls {
-		d, _ := l.Digest()
-		diff, _ := l.DiffID()
-		size, _ := l.Size()
-		mt, _ := l.MediaType()
-		rc, err := l.Compressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		p := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		descs, blobs = append(descs, spec.Descriptor{MediaType: mt, Digest: d, Size: size, DiffID: diff}), append(blobs, p)
-	}
-	bi, err := blobimage.New(raw, cfg, pushLayers(descs, blobs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bi
-}
 
 func write(t *testing.T, img *blobimage.Image, tags ...string) []byte {
 	t.Helper()
@@ -72,7 +35,7 @@ func TestTarballReaderLoadsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	archive := write(t, onDisk(t, want), "strata.local/app:v1", "127.0.0.1:5000/team/app:latest")
+	archive := write(t, blobimagetest.OnDisk(t, want, false), "strata.local/app:v1", "127.0.0.1:5000/team/app:latest")
 	opener := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(archive)), nil }
 	for _, tag := range []string{"strata.local/app:v1", "127.0.0.1:5000/team/app:latest"} {
 		ref, _ := name.NewTag(tag)
@@ -117,7 +80,7 @@ func TestCanonical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := write(t, onDisk(t, img)), write(t, onDisk(t, img))
+	a, b := write(t, blobimagetest.OnDisk(t, img, false)), write(t, blobimagetest.OnDisk(t, img, false))
 	if !bytes.Equal(a, b) {
 		t.Fatal("two writes of one image differ")
 	}
@@ -163,33 +126,13 @@ func TestCanonical(t *testing.T) {
 
 func TestRefused(t *testing.T) {
 	img, _ := random.Image(256, 1)
-	bi := onDisk(t, img)
+	bi := blobimagetest.OnDisk(t, img, false)
 	if err := dockerarchive.Write(io.Discard, bi, []string{"Not A Tag!"}); err == nil {
 		t.Error("an invalid tag was accepted")
 	}
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	ls, _ := img.Layers()
-	d, _ := ls[0].Digest()
-	diff, _ := ls[0].DiffID()
-	size, _ := ls[0].Size()
-	mt, _ := ls[0].MediaType()
-	shallow, err := blobimage.New(raw, cfg, []spec.PushLayer{{Descriptor: spec.Descriptor{MediaType: mt, Digest: d, Size: size, DiffID: diff, Source: "127.0.0.1:5000/base"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = dockerarchive.Write(io.Discard, shallow, nil)
+	shallow := blobimagetest.OnDisk(t, img, true)
+	err := dockerarchive.Write(io.Discard, shallow, nil)
 	if err == nil || !strings.Contains(err.Error(), "download_layers") {
 		t.Errorf("a base layer that was not downloaded: %v", err)
 	}
-}
-
-// pushLayers pairs each descriptor with its blob path ("" for a layer left in
-// its registry), as a push spec or an image files manifest does.
-func pushLayers(descs []spec.Descriptor, blobs []string) []spec.PushLayer {
-	out := make([]spec.PushLayer, len(descs))
-	for i := range descs {
-		out[i] = spec.PushLayer{Descriptor: descs[i], Blob: blobs[i]}
-	}
-	return out
 }

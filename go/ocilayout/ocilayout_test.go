@@ -1,68 +1,24 @@
 package ocilayout_test
 
 import (
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
-	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/blobimage/blobimagetest"
 	"github.com/strata-build/rules_strata/go/ocilayout"
-	"github.com/strata-build/rules_strata/go/spec"
 )
-
-// onDisk writes img's layer blobs to files and loads it as strata's image
-// action outputs it; shallow makes the first layer a pulled one without a
-// local blob.
-func onDisk(t *testing.T, img v1.Image, shallow bool) *blobimage.Image {
-	t.Helper()
-	dir := t.TempDir()
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	ls, _ := img.Layers()
-	var descs []spec.Descriptor
-	var blobs []string
-	for i, l := range ls {
-		d, _ := l.Digest()
-		diff, _ := l.DiffID()
-		size, _ := l.Size()
-		mt, _ := l.MediaType()
-		desc := spec.Descriptor{MediaType: mt, Digest: d, Size: size, DiffID: diff}
-		if i == 0 && shallow {
-			desc.Source = "127.0.0.1:5000/base"
-			descs, blobs = append(descs, desc), append(blobs, "")
-			continue
-		}
-		rc, err := l.Compressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		p := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		descs, blobs = append(descs, desc), append(blobs, p)
-	}
-	bi, err := blobimage.New(raw, cfg, pushLayers(descs, blobs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bi
-}
 
 // TestWrite: go-containerregistry's layout reader finds the image by digest
 // and validates every blob; index.json names it with the tag.
 func TestWrite(t *testing.T) {
 	want, _ := random.Image(1024, 2)
 	dir := filepath.Join(t.TempDir(), "image.oci")
-	if err := ocilayout.Write(dir, onDisk(t, want, false), "latest"); err != nil {
+	if err := ocilayout.Write(dir, blobimagetest.OnDisk(t, want, false), "latest"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := layout.FromPath(dir)
@@ -90,7 +46,7 @@ func TestWrite(t *testing.T) {
 func TestWriteWithoutTagHasNoRefName(t *testing.T) {
 	img, _ := random.Image(256, 1)
 	dir := filepath.Join(t.TempDir(), "image.oci")
-	if err := ocilayout.Write(dir, onDisk(t, img, false), ""); err != nil {
+	if err := ocilayout.Write(dir, blobimagetest.OnDisk(t, img, false), ""); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := layout.FromPath(dir)
@@ -106,7 +62,7 @@ func TestWriteWithoutTagHasNoRefName(t *testing.T) {
 func TestShallowBaseRefused(t *testing.T) {
 	img, _ := random.Image(256, 2)
 	dir := filepath.Join(t.TempDir(), "image.oci")
-	err := ocilayout.Write(dir, onDisk(t, img, true), "latest")
+	err := ocilayout.Write(dir, blobimagetest.OnDisk(t, img, true), "latest")
 	if err == nil || !strings.Contains(err.Error(), "download_layers = True") {
 		t.Fatalf("got %v", err)
 	}
@@ -144,14 +100,4 @@ func TestWriteIndex(t *testing.T) {
 	if err := validate.Index(child); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
-}
-
-// pushLayers pairs each descriptor with its blob path ("" for a layer left in
-// its registry), as a push spec or an image files manifest does.
-func pushLayers(descs []spec.Descriptor, blobs []string) []spec.PushLayer {
-	out := make([]spec.PushLayer, len(descs))
-	for i := range descs {
-		out[i] = spec.PushLayer{Descriptor: descs[i], Blob: blobs[i]}
-	}
-	return out
 }
