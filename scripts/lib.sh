@@ -113,17 +113,37 @@ free_port() {
 
 # ensure_example_registry starts the example registry unless one answers
 # already; it keeps running after the script so you can look at what it holds.
+# Suites run two at a time (scripts/test.sh), so the start is locked; the
+# lock is released explicitly because the registry inherits its descriptor.
 ensure_example_registry() {
   registry_up "$EXAMPLE_REGISTRY" && return 0
-  log "starting docker-registry on $EXAMPLE_REGISTRY (data in $ROOT/.cache/registry)"
-  start_registry "$ROOT/.cache/registry" "${EXAMPLE_REGISTRY##*:}"
+  local lock
+  mkdir -p "$ROOT/.cache"
+  exec {lock}>"$ROOT/.cache/example-registry.lock"
+  flock "$lock"
+  if ! registry_up "$EXAMPLE_REGISTRY"; then
+    log "starting docker-registry on $EXAMPLE_REGISTRY (data in $ROOT/.cache/registry)"
+    start_registry "$ROOT/.cache/registry" "${EXAMPLE_REGISTRY##*:}"
+  fi
+  flock -u "$lock"
+  exec {lock}>&-
 }
 
 # seed_example_base pushes //examples/base:base to the example registry with
 # crane, and checks it lands under the digest WORKSPACE and MODULE.bazel pin.
 # It builds in an output base of its own (no bazel-* links in the checkout,
 # which tests never touch) and stops that Bazel server when done.
+# It is locked like ensure_example_registry: two suites may seed at once.
 seed_example_base() {
+  local lock
+  mkdir -p "$ROOT/.cache"
+  exec {lock}>"$ROOT/.cache/seed-example-base.lock"
+  flock "$lock"
+  seed_example_base_locked
+  flock -u "$lock"
+  exec {lock}>&-
+}
+seed_example_base_locked() {
   local ob=$ROOT/.cache/seed-ob want pinned f bin
   (cd "$ROOT" && bazel --output_base="$ob" build --symlink_prefix=/ //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1) ||
     die "bazel build //examples/base:base failed"
