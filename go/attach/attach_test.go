@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,10 +20,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -33,20 +31,13 @@ import (
 // pushes a random image to it and returns its reference and descriptor.
 func setup(t *testing.T, referrersAPI bool) (name.Digest, v1.Descriptor, *httptest.Server) {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(referrersAPI)))
-	t.Cleanup(srv.Close)
-	repo, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/team/app")
+	srv := registrytest.Serve(t, registry.WithReferrersSupport(referrersAPI))
+	repo, err := name.NewRepository(registrytest.Host(srv) + "/team/app")
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(repo.Tag("v1"), img, remote.WithContext(context.Background())); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
+	img := registrytest.Image(t, 512, 1)
+	d := registrytest.Push(t, repo.Tag("v1").String(), img, remote.WithContext(context.Background()))
 	raw, _ := img.RawManifest()
 	mt, _ := img.MediaType()
 	return repo.Digest(d.String()), v1.Descriptor{MediaType: mt, Digest: d, Size: int64(len(raw))}, srv

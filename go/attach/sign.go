@@ -30,11 +30,7 @@ const (
 // there already verifies with the key. It reports whether it wrote.
 func (k *Key) sign(ref name.Digest, opts []remote.Option) (bool, error) {
 	tag := sigTag(ref)
-	base, err := existing(tag, opts)
-	if err != nil {
-		return false, err
-	}
-	layers, err := base.Layers()
+	base, layers, err := existing(tag, opts)
 	if err != nil {
 		return false, err
 	}
@@ -88,11 +84,7 @@ func (k *Key) verifiesSignature(img v1.Image, l v1.Layer, ref name.Digest) (bool
 // verifies with the key. It reports whether it wrote.
 func (k *Key) attest(ref name.Digest, stmt []byte, opts []remote.Option) (bool, error) {
 	tag := attTag(ref)
-	base, err := existing(tag, opts)
-	if err != nil {
-		return false, err
-	}
-	layers, err := base.Layers()
+	base, layers, err := existing(tag, opts)
 	if err != nil {
 		return false, err
 	}
@@ -122,17 +114,22 @@ func (k *Key) attest(ref name.Digest, stmt []byte, opts []remote.Option) (bool, 
 		map[string]string{SignatureAnnotation: "", predicateTypeAnnotation: predicateType(stmt)}, opts)
 }
 
-// existing returns the image at tag, or an empty one shaped like cosign's
-// (OCI manifest, OCI config) if the tag does not exist yet.
-func existing(tag name.Tag, opts []remote.Option) (v1.Image, error) {
+// existing returns the image at tag and its layers (the signatures or
+// attestations already there), or an empty image shaped like cosign's (OCI
+// manifest, OCI config) if the tag does not exist yet.
+func existing(tag name.Tag, opts []remote.Option) (v1.Image, []v1.Layer, error) {
 	img, err := remote.Image(tag, opts...)
-	if err == nil {
-		return img, nil
+	if err != nil {
+		if !notFound(err) {
+			return nil, nil, err
+		}
+		img = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	}
-	if !notFound(err) {
-		return nil, err
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, nil, err
 	}
-	return mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON), nil
+	return img, layers, nil
 }
 
 // appendLayer adds one layer to base and writes it to tag. remote.Write

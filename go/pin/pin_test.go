@@ -3,8 +3,6 @@ package pin_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,15 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/strata-build/rules_strata/go/pin"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 // reg is an in-process registry with helpers to move tags.
@@ -34,59 +28,27 @@ type reg struct {
 func newRegistry(t *testing.T) *reg {
 	t.Helper()
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials from the machine
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
-	return &reg{t: t, host: strings.TrimPrefix(s.URL, "http://")}
+	return &reg{t: t, host: registrytest.Host(registrytest.Serve(t))}
 }
 
 // pushImage tags a new random image as repo:tag and returns its digest.
 func (r *reg) pushImage(repo, tag string) string {
 	r.t.Helper()
-	img, err := random.Image(64, 1)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	ref, err := name.NewTag(r.host + "/" + repo + ":" + tag)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		r.t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return d.String()
+	return registrytest.Push(r.t, r.host+"/"+repo+":"+tag, registrytest.Image(r.t, 64, 1)).String()
 }
 
 // pushIndex tags a new index of one random image per platform.
 func (r *reg) pushIndex(repo, tag string, platforms ...string) string {
 	r.t.Helper()
-	var idx v1.ImageIndex = empty.Index
+	var ps []v1.Platform
 	for _, p := range platforms {
-		img, err := random.Image(64, 1)
-		if err != nil {
-			r.t.Fatal(err)
-		}
 		plat, err := v1.ParsePlatform(p)
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
+		ps = append(ps, *plat)
 	}
-	ref, err := name.NewTag(r.host + "/" + repo + ":" + tag)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		r.t.Fatal(err)
-	}
-	d, err := idx.Digest()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return d.String()
+	return registrytest.PushIndex(r.t, r.host+"/"+repo+":"+tag, registrytest.Index(r.t, ps...)).String()
 }
 
 func opts() []remote.Option {

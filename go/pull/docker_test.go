@@ -2,21 +2,18 @@ package pull_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/image"
 	"github.com/strata-build/rules_strata/go/pull"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -24,13 +21,8 @@ import (
 // on it, as image_pull and image do.
 func pullAndBuild(t *testing.T, img v1.Image) (image.Result, error) {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
-	ref, _ := name.ParseReference(host(srv) + "/docker:1")
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
+	srv := registrytest.Serve(t)
+	d := registrytest.Push(t, host(srv)+"/docker:1", img)
 	out := t.TempDir()
 	if _, err := pull.Pull(context.Background(), pull.Request{Name: "docker", Image: host(srv) + "/docker", Digest: d.String(), Platform: amd64, Out: out}, retry); err != nil {
 		t.Fatal(err)

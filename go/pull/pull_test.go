@@ -3,8 +3,6 @@ package pull_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,41 +13,32 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/strata-build/rules_strata/go/pull"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 	"github.com/strata-build/rules_strata/go/spec"
 )
 
 var (
-	quiet   = registry.Logger(log.New(io.Discard, "", 0))
 	retry   = regclient.Retry{Attempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Timeout: 5 * time.Second}
 	amd64   = v1.Platform{OS: "linux", Architecture: "amd64"}
 	arm64v8 = v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
 )
 
-func host(srv *httptest.Server) string { return strings.TrimPrefix(srv.URL, "http://") }
+var host = registrytest.Host
 
 // seed pushes a random 2-layer image to srv/base:1 and returns it.
 func seed(t *testing.T, srv *httptest.Server) (v1.Image, v1.Hash) {
 	t.Helper()
-	img, _ := random.Image(1024, 2)
-	ref, _ := name.ParseReference(host(srv) + "/base:1")
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
-	return img, d
+	img := registrytest.Image(t, 1024, 2)
+	return img, registrytest.Push(t, host(srv)+"/base:1", img)
 }
 
 func TestShallowAndFull(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	img, d := seed(t, srv)
 	for _, layers := range []bool{false, true} {
 		out := t.TempDir()
@@ -84,36 +73,33 @@ func TestShallowAndFull(t *testing.T) {
 	}
 }
 
+// TestIndexPicksPlatform: an index pull takes the entry of the platform
+// asked for; a platform without a variant takes the index's entry of that os
+// and architecture whatever its variant; a platform the index lacks is an
+// error listing those it has.
 func TestIndexPicksPlatform(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
-	a, _ := random.Image(512, 1)
-	b, _ := random.Image(512, 1)
-	idx := mutate.AppendManifests(empty.Index,
-		mutate.IndexAddendum{Add: a, Descriptor: v1.Descriptor{Platform: &amd64}},
-		mutate.IndexAddendum{Add: b, Descriptor: v1.Descriptor{Platform: &arm64v8}})
-	ref, _ := name.ParseReference(host(srv) + "/multi:1")
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
+	srv := registrytest.Serve(t)
+	idx := registrytest.Index(t, amd64, arm64v8)
+	id := registrytest.PushIndex(t, host(srv)+"/multi:1", idx)
+	im, _ := idx.IndexManifest()
+	bd := im.Manifests[1].Digest
+	for _, p := range []v1.Platform{arm64v8, {OS: "linux", Architecture: "arm64"}} {
+		s, err := pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: p, Out: t.TempDir()}, retry)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if s.ManifestDigest != bd.String() || s.Digest != id.String() {
+			t.Errorf("%s: picked %s, want the arm64 manifest %s", p, s.ManifestDigest, bd)
+		}
 	}
-	id, _ := idx.Digest()
-	bd, _ := b.Digest()
-	s, err := pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: arm64v8, Out: t.TempDir()}, retry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.ManifestDigest != bd.String() || s.Digest != id.String() {
-		t.Errorf("picked %s, want the arm64 manifest %s", s.ManifestDigest, bd)
-	}
-	_, err = pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: v1.Platform{OS: "linux", Architecture: "s390x"}, Out: t.TempDir()}, retry)
+	_, err := pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: v1.Platform{OS: "linux", Architecture: "s390x"}, Out: t.TempDir()}, retry)
 	if err == nil || !strings.Contains(err.Error(), "linux/arm64/v8") {
 		t.Errorf("missing platform: %v", err)
 	}
 }
 
 func TestBadInput(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	_, d := seed(t, srv)
 	// A manifest that is JSON but not an image: config without digest.
 	bogus := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}`)
@@ -150,7 +136,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestCredentials(t *testing.T) {
-	reg := registry.New(quiet)
+	reg := registrytest.New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != "s3cret" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
@@ -163,12 +149,7 @@ func TestCredentials(t *testing.T) {
 	t.Setenv(regclient.EnvUsername, "ci")
 	t.Setenv(regclient.EnvPassword, "s3cret")
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	img, _ := random.Image(256, 1)
-	ref, _ := name.ParseReference(host(srv) + "/private:1")
-	if err := remote.Write(ref, img, remote.WithAuthFromKeychain(regclient.Keychain())); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
+	d := registrytest.Push(t, host(srv)+"/private:1", registrytest.Image(t, 256, 1), remote.WithAuthFromKeychain(regclient.Keychain()))
 	req := pull.Request{Name: "private", Image: host(srv) + "/private", Digest: d.String(), Platform: amd64, Out: t.TempDir()}
 	if _, err := pull.Pull(context.Background(), req, retry); err != nil {
 		t.Fatalf("with credentials: %v", err)
@@ -183,7 +164,7 @@ func TestCredentials(t *testing.T) {
 // TestContentNotMatchingDigest: a registry that serves other bytes than the
 // pinned digest names is caught.
 func TestContentNotMatchingDigest(t *testing.T) {
-	reg := registry.New(quiet)
+	reg := registrytest.New()
 	var swap atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if swap.Load() && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/sha256:") {
@@ -209,7 +190,7 @@ func TestContentNotMatchingDigest(t *testing.T) {
 // anonymously by its token endpoint (as public registries do), is pulled from
 // without any credentials configured.
 func TestAnonymousBearerToken(t *testing.T) {
-	reg := registry.New(quiet)
+	reg := registrytest.New()
 	var tokens atomic.Int64
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -231,12 +212,7 @@ func TestAnonymousBearerToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	img, _ := random.Image(256, 1)
-	ref, _ := name.ParseReference(host(srv) + "/base:1")
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := img.Digest()
+	d := registrytest.Push(t, host(srv)+"/base:1", registrytest.Image(t, 256, 1))
 	_, err := pull.Pull(context.Background(), pull.Request{Name: "base", Image: host(srv) + "/base", Digest: d.String(), Platform: amd64, Out: t.TempDir()}, retry)
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +229,7 @@ func TestAnonymousBearerToken(t *testing.T) {
 func TestBlobNotMatchingDigest(t *testing.T) {
 	for _, which := range []string{"config", "layer"} {
 		t.Run(which, func(t *testing.T) {
-			reg := registry.New(quiet)
+			reg := registrytest.New()
 			var bad atomic.Value
 			bad.Store("")
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -281,30 +257,5 @@ func TestBlobNotMatchingDigest(t *testing.T) {
 			}
 			t.Log(err)
 		})
-	}
-}
-
-// TestIndexPlatformWithoutVariant: a platform without a variant takes the
-// index's entry of that os and architecture whatever its variant.
-func TestIndexPlatformWithoutVariant(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
-	a, _ := random.Image(512, 1)
-	b, _ := random.Image(512, 1)
-	idx := mutate.AppendManifests(empty.Index,
-		mutate.IndexAddendum{Add: a, Descriptor: v1.Descriptor{Platform: &amd64}},
-		mutate.IndexAddendum{Add: b, Descriptor: v1.Descriptor{Platform: &arm64v8}})
-	ref, _ := name.ParseReference(host(srv) + "/multi:1")
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
-	id, _ := idx.Digest()
-	bd, _ := b.Digest()
-	s, err := pull.Pull(context.Background(), pull.Request{Name: "multi", Image: host(srv) + "/multi", Digest: id.String(), Platform: v1.Platform{OS: "linux", Architecture: "arm64"}, Out: t.TempDir()}, retry)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.ManifestDigest != bd.String() {
-		t.Errorf("picked %s, want the arm64 manifest %s", s.ManifestDigest, bd)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 // oncePerPhase fails the first request of each phase of a push (the /v2/
@@ -70,7 +70,7 @@ func TestEachFaultKindIsSurvived(t *testing.T) {
 	for k := fault(0); k < faultKinds; k++ {
 		t.Run(k.String(), func(t *testing.T) {
 			// One registry, two doors: the faulty one for push, the direct one to verify.
-			store := registry.New(quiet)
+			store := registrytest.New()
 			f := &oncePerPhase{next: store, kind: k, fired: map[string]bool{}}
 			proxy := httptest.NewServer(f)
 			defer proxy.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -57,17 +58,9 @@ func PushIndex(ctx context.Context, idx Index, targets []Target, platformTags bo
 	if len(im.Manifests) != len(idx.Children) {
 		return nil, fmt.Errorf("index lists %d manifests, the spec has %d children", len(im.Manifests), len(idx.Children))
 	}
-	// As in Push: environment credentials go to these registries only, and
-	// a web server in place of a registry is an error, not an upload target.
-	access := regclient.NewAccess(hosts(targets)...)
-	checked := map[string]bool{}
-	for _, t := range targets {
-		if !checked[t.Repository.RegistryStr()] {
-			checked[t.Repository.RegistryStr()] = true
-			if err := access.CheckRegistry(ctx, t.Repository.Registry, o.Retry); err != nil {
-				return nil, fmt.Errorf("%s: %w", t.Repository, err)
-			}
-		}
+	access, err := checkedAccess(ctx, targets, o.Retry)
+	if err != nil {
+		return nil, err
 	}
 	opts, err := reusing(access.RemoteOptions(ctx, o.Retry, o.Jobs))
 	if err != nil {
@@ -148,37 +141,17 @@ func PushIndex(ctx context.Context, idx Index, targets []Target, platformTags bo
 // and its tags; where the index is absent it lists the children's missing
 // blobs.
 func ProbeIndex(ctx context.Context, idx Index, targets []Target, r regclient.Retry) ([]ProbeResult, error) {
-	access := regclient.NewAccess(hosts(targets)...)
-	opts, err := reusing(access.RemoteOptions(ctx, r, 1))
-	if err != nil {
-		return nil, err
-	}
-	var out []ProbeResult
-	for _, t := range targets {
-		// A web server is not "missing the index": an error, never exit 3.
-		if err := access.CheckRegistry(ctx, t.Repository.Registry, r); err != nil {
-			return out, fmt.Errorf("%s: %w", t.Repository, err)
-		}
-		res := ProbeResult{Target: t}
-		if d, err := remote.Head(t.Repository.Digest(idx.Digest.String()), opts...); err == nil && d.Digest == idx.Digest {
-			res.Manifest = true
-		} else {
-			for _, c := range idx.Children {
-				missing, err := missingBlobs(c.Image, t.Repository, opts)
-				if err != nil {
-					return out, err
-				}
-				res.MissingBlobs = append(res.MissingBlobs, missing...)
+	return probe(ctx, idx.Digest, targets, r, func(repo name.Repository, opts []remote.Option) ([]v1.Descriptor, error) {
+		var all []v1.Descriptor
+		for _, c := range idx.Children {
+			missing, err := missingBlobs(c.Image, repo, opts)
+			if err != nil {
+				return nil, err
 			}
+			all = append(all, missing...)
 		}
-		for _, tag := range t.Tags {
-			if d, err := remote.Head(t.Repository.Tag(tag), opts...); err != nil || d.Digest != idx.Digest {
-				res.StaleTags = append(res.StaleTags, tag)
-			}
-		}
-		out = append(out, res)
-	}
-	return out, nil
+		return all, nil
+	})
 }
 
 // rawIndex is the index as remote.Put wants it: exactly its bytes.

@@ -8,28 +8,25 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/index"
 	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 // platformChild writes a random image for linux/arch as Bazel leaves it on
 // disk and returns it as an index child.
 func platformChild(t *testing.T, arch string) push.IndexChild {
 	t.Helper()
-	img, err := random.Image(1024, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := registrytest.Image(t, 1024, 2)
 	cf, _ := img.ConfigFile()
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", arch
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
+	img, err := mutate.ConfigFile(img, cf)
+	if err != nil {
 		t.Fatal(err)
 	}
 	img = mutate.MediaType(img, types.OCIManifestSchema1)
@@ -52,7 +49,7 @@ func buildIndex(t *testing.T, children ...push.IndexChild) push.Index {
 
 func TestPushIndexChildrenFirstTagsOnIndexRepushOneRequest(t *testing.T) {
 	var c counter
-	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	srv := httptest.NewServer(c.wrap(registrytest.New()))
 	defer srv.Close()
 	amd, arm := platformChild(t, "amd64"), platformChild(t, "arm64")
 	idx := buildIndex(t, amd, arm)
@@ -122,8 +119,7 @@ func TestPushIndexChildrenFirstTagsOnIndexRepushOneRequest(t *testing.T) {
 }
 
 func TestPushIndexPlatformTags(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	amd, arm := platformChild(t, "amd64"), platformChild(t, "arm64")
 	idx := buildIndex(t, amd, arm)
 	r := repo(t, srv, "app")
@@ -140,8 +136,7 @@ func TestPushIndexPlatformTags(t *testing.T) {
 }
 
 func TestProbeIndex(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	idx := buildIndex(t, platformChild(t, "amd64"), platformChild(t, "arm64"))
 	targets := []push.Target{{Repository: repo(t, srv, "app"), Tags: []string{"v1"}}}
 	res, err := push.ProbeIndex(context.Background(), idx, targets, fastRetry)
@@ -162,7 +157,7 @@ func TestProbeIndex(t *testing.T) {
 
 func TestPushIndexDryRunWritesNothing(t *testing.T) {
 	var c counter
-	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	srv := httptest.NewServer(c.wrap(registrytest.New()))
 	defer srv.Close()
 	idx := buildIndex(t, platformChild(t, "amd64"), platformChild(t, "arm64"))
 	targets := []push.Target{{Repository: repo(t, srv, "app"), Tags: []string{"v1"}}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/strata-build/rules_strata/go/blobimage"
@@ -25,6 +26,15 @@ func (r ProbeResult) Complete() bool { return r.Manifest && len(r.StaleTags) == 
 // the image and its tags: the "is it built and pushed already?" question CI
 // asks before building, testing and pushing again.
 func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []Target, r regclient.Retry) ([]ProbeResult, error) {
+	return probe(ctx, digest, targets, r, func(repo name.Repository, opts []remote.Option) ([]v1.Descriptor, error) {
+		return missingBlobs(img, repo, opts)
+	})
+}
+
+// probe is Probe and ProbeIndex: for each target, whether it holds the
+// manifest (of an image or an index) by digest and its tags; where the
+// manifest is absent, missing lists the blobs the repository lacks.
+func probe(ctx context.Context, digest v1.Hash, targets []Target, r regclient.Retry, missing func(name.Repository, []remote.Option) ([]v1.Descriptor, error)) ([]ProbeResult, error) {
 	access := regclient.NewAccess(hosts(targets)...)
 	opts, err := reusing(access.RemoteOptions(ctx, r, 1))
 	if err != nil {
@@ -40,12 +50,8 @@ func Probe(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []
 		res := ProbeResult{Target: t}
 		if d, err := remote.Head(t.Repository.Digest(digest.String()), opts...); err == nil && d.Digest == digest {
 			res.Manifest = true
-		} else {
-			missing, err := missingBlobs(img, t.Repository, opts)
-			if err != nil {
-				return out, err
-			}
-			res.MissingBlobs = missing
+		} else if res.MissingBlobs, err = missing(t.Repository, opts); err != nil {
+			return out, err
 		}
 		for _, tag := range t.Tags {
 			if d, err := remote.Head(t.Repository.Tag(tag), opts...); err != nil || d.Digest != digest {

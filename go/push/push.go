@@ -87,6 +87,24 @@ type Planned struct {
 	From       string // repository mounted from
 }
 
+// checkedAccess returns the access of a push to targets: credentials from
+// the environment go to their registries only, and each registry is checked
+// once, so a web server in place of a registry gets nothing, and a clear
+// error.
+func checkedAccess(ctx context.Context, targets []Target, r regclient.Retry) (*regclient.Access, error) {
+	access := regclient.NewAccess(hosts(targets)...)
+	checked := map[string]bool{}
+	for _, t := range targets {
+		if !checked[t.Repository.RegistryStr()] {
+			checked[t.Repository.RegistryStr()] = true
+			if err := access.CheckRegistry(ctx, t.Repository.Registry, r); err != nil {
+				return nil, fmt.Errorf("%s: %w", t.Repository, err)
+			}
+		}
+	}
+	return access, nil
+}
+
 // Push uploads img (whose manifest digest is digest) to every target.
 func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []Target, o Options) ([]Result, error) {
 	if err := o.Retry.Validate(); err != nil {
@@ -96,17 +114,9 @@ func Push(ctx context.Context, img *blobimage.Image, digest v1.Hash, targets []T
 	if logw == nil {
 		logw = io.Discard
 	}
-	// Credentials from the environment go to these registries only.
-	access := regclient.NewAccess(hosts(targets)...)
-	// A web server in place of a registry gets nothing, and a clear error.
-	checked := map[string]bool{}
-	for _, t := range targets {
-		if !checked[t.Repository.RegistryStr()] {
-			checked[t.Repository.RegistryStr()] = true
-			if err := access.CheckRegistry(ctx, t.Repository.Registry, o.Retry); err != nil {
-				return nil, fmt.Errorf("%s: %w", t.Repository, err)
-			}
-		}
+	access, err := checkedAccess(ctx, targets, o.Retry)
+	if err != nil {
+		return nil, err
 	}
 	mounts := &mountLog{seen: map[string]bool{}}
 	opts, err := reusing(access.RemoteOptions(ctx, o.Retry, o.Jobs, mounts.wrap))

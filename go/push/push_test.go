@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -18,15 +17,14 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/casclient"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 	"github.com/strata-build/rules_strata/go/spec"
 )
 
@@ -43,11 +41,7 @@ func onDisk(t *testing.T, layers int) (*blobimage.Image, v1.Hash) {
 // not on this machine, to be mounted or streamed from there.
 func onDiskFrom(t *testing.T, layers int, base string) (*blobimage.Image, v1.Hash) {
 	t.Helper()
-	img, err := random.Image(2048, int64(layers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return writeOnDisk(t, img, base)
+	return writeOnDisk(t, registrytest.Image(t, 2048, int64(layers)), base)
 }
 
 // writeOnDisk writes img as the build leaves an image (manifest, config,
@@ -130,7 +124,7 @@ func mustRepo(t *testing.T, s string) name.Repository {
 }
 
 func repo(t *testing.T, srv *httptest.Server, path string) name.Repository {
-	r, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/" + path)
+	r, err := name.NewRepository(registrytest.Host(srv) + "/" + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +147,7 @@ func verify(t *testing.T, ref name.Reference, want v1.Hash) {
 
 func TestPushThenRepushUploadsNothing(t *testing.T) {
 	var c counter
-	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	srv := httptest.NewServer(c.wrap(registrytest.New()))
 	defer srv.Close()
 	img, digest := onDisk(t, 3)
 	targets := []push.Target{
@@ -195,7 +189,7 @@ func TestPushThenRepushUploadsNothing(t *testing.T) {
 
 func TestDryRunListsMissingBlobs(t *testing.T) {
 	var c counter
-	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	srv := httptest.NewServer(c.wrap(registrytest.New()))
 	defer srv.Close()
 	img, digest := onDisk(t, 2)
 	res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "x"), Tags: []string{"t"}}},
@@ -278,7 +272,7 @@ func inject(k fault, w http.ResponseWriter, r *http.Request) {
 }
 
 func TestBeyondRetryBudgetFailsWithoutTag(t *testing.T) {
-	store := registry.New(quiet)
+	store := registrytest.New()
 	f := &faulty{next: store, rate: 1, rng: rand.New(rand.NewPCG(3, 4)),
 		only: func(r *http.Request) bool {
 			return r.Method == http.MethodPatch || r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/")
@@ -303,8 +297,7 @@ func TestBeyondRetryBudgetFailsWithoutTag(t *testing.T) {
 }
 
 func TestCorruptBlobIsNeverCommitted(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	img, digest := onDisk(t, 1)
 	blob := img.BlobPath(img.Manifest().Layers[0].Digest)
 	b, _ := os.ReadFile(blob)
@@ -347,11 +340,8 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	}
 }
 
-var quiet = registry.Logger(log.New(io.Discard, "", 0))
-
 func TestProbe(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	img, digest := onDisk(t, 2)
 	targets := []push.Target{{Repository: repo(t, srv, "p/app"), Tags: []string{"v1"}}}
 	res, err := push.Probe(context.Background(), img, digest, targets, fastRetry)
@@ -397,7 +387,7 @@ func TestProgress(t *testing.T) {
 		}
 		return t0.Add(time.Microsecond)
 	})
-	store := registry.New(quiet)
+	store := registrytest.New()
 	var puts atomic.Int64
 	inUpload, release := make(chan struct{}), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -468,8 +458,7 @@ func (f writerFunc) Write(p []byte) (int, error) { f(append([]byte(nil), p...));
 // looked up in a remote cache whose URL carries credentials; the cache
 // misses, and neither the log nor the error repeats the credentials.
 func TestCacheCredentialsNeverPrinted(t *testing.T) {
-	reg := httptest.NewServer(registry.New(quiet))
-	defer reg.Close()
+	reg := registrytest.Serve(t)
 	cache := httptest.NewServer(http.NotFoundHandler()) // a cache that has nothing
 	defer cache.Close()
 	img, digest := onDisk(t, 1)
@@ -485,7 +474,7 @@ func TestCacheCredentialsNeverPrinted(t *testing.T) {
 	if err == nil {
 		t.Fatal("push succeeded without the blob")
 	}
-	if !strings.Contains(log.String()+err.Error(), strings.TrimPrefix(cache.URL, "http://")) {
+	if !strings.Contains(log.String()+err.Error(), registrytest.Host(cache)) {
 		t.Errorf("the cache's address is not named at all: %q / %v", log.String(), err)
 	}
 	if strings.Contains(log.String(), "secret") || strings.Contains(err.Error(), "secret") {
@@ -501,7 +490,7 @@ func TestEnvCredentialsNeverReachTheBaseRegistry(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	t.Setenv("REGISTRY_AUTH_FILE", "")
 	t.Setenv("STRATA_REGISTRY_HOST", "")
-	store := registry.New(quiet)
+	store := registrytest.New()
 	open := httptest.NewServer(store) // to seed the base layer
 	defer open.Close()
 	var mu sync.Mutex
@@ -518,11 +507,10 @@ func TestEnvCredentialsNeverReachTheBaseRegistry(t *testing.T) {
 		w.WriteHeader(http.StatusUnauthorized)
 	}))
 	defer rogue.Close()
-	target := httptest.NewServer(registry.New(quiet))
-	defer target.Close()
-	img, digest := onDiskFrom(t, 2, strings.TrimPrefix(open.URL, "http://")+"/base/os")
+	target := registrytest.Serve(t)
+	img, digest := onDiskFrom(t, 2, registrytest.Host(open)+"/base/os")
 	// Make the image name the rogue door as the base's repository.
-	img, digest = withSource(t, img, digest, strings.TrimPrefix(rogue.URL, "http://")+"/base/os")
+	img, digest = withSource(t, img, digest, registrytest.Host(rogue)+"/base/os")
 	t.Setenv("STRATA_REGISTRY_USERNAME", "ci")
 	t.Setenv("STRATA_REGISTRY_PASSWORD", "secret")
 	push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, target, "app")}}, push.Options{Retry: fastRetry})
@@ -574,7 +562,7 @@ func TestNotARegistry(t *testing.T) {
 			t.Errorf("%s: push to a web server succeeded", what)
 			continue
 		}
-		for _, want := range []string{strings.TrimPrefix(srv.URL, "http://"), "not an OCI registry", "fix:"} {
+		for _, want := range []string{registrytest.Host(srv), "not an OCI registry", "fix:"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: the error does not say %q: %v", what, want, err)
 			}
@@ -590,8 +578,7 @@ func TestNotARegistry(t *testing.T) {
 // shares blobs across repositories, so they are present; e2e/push_test.sh
 // sees real mounts); the log line says all three numbers.
 func TestCountsAreTrue(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
-	defer srv.Close()
+	srv := registrytest.Serve(t)
 	img, digest := onDisk(t, 2)
 	var log syncBuffer
 	res, err := push.Push(context.Background(), img, digest,
@@ -616,7 +603,7 @@ func TestCountsAreTrue(t *testing.T) {
 // real push would do.
 func TestDryRunReportsMounts(t *testing.T) {
 	var c counter
-	srv := httptest.NewServer(c.wrap(registry.New(quiet)))
+	srv := httptest.NewServer(c.wrap(registrytest.New()))
 	defer srv.Close()
 	img, digest := onDisk(t, 2)
 	a, b := repo(t, srv, "a/app"), repo(t, srv, "b/app")

@@ -9,8 +9,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/strata-build/rules_strata/go/push"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 // The soak: 50 pushes through a registry that fails 15% of requests with a
@@ -22,11 +22,10 @@ import (
 // TestEachFaultKindIsSurvived covers each kind deterministically in every
 // plain go test.
 func TestFiftyPushesThroughFaults(t *testing.T) {
-	reg := httptest.NewServer(registry.New(quiet))
-	defer reg.Close()
-	f := &faulty{next: registry.New(quiet), rate: 0.15, rng: rand.New(rand.NewPCG(1, 2))}
+	reg := registrytest.Serve(t)
+	f := &faulty{next: registrytest.New(), rate: 0.15, rng: rand.New(rand.NewPCG(1, 2))}
 	// One registry, two doors: the faulty one for push, the direct one to verify.
-	store := registry.New(quiet)
+	store := registrytest.New()
 	f.next = store
 	proxy := httptest.NewServer(f)
 	defer proxy.Close()

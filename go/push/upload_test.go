@@ -21,13 +21,13 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 	"github.com/strata-build/rules_strata/go/spec"
 )
 
@@ -245,10 +245,10 @@ func TestResumeAfterResets(t *testing.T) {
 	const size = 48 << 20
 	for _, chunk := range []int64{2 << 20, -1} {
 		t.Run(fmt.Sprintf("chunk=%d", chunk), func(t *testing.T) {
-			store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+			store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}}
 			srv := httptest.NewServer(store)
 			defer closing(srv)()
-			proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 11<<20+12345, 25<<20+777, 39<<20+4321)
+			proxy := newResetProxy(t, registrytest.Host(srv), 11<<20+12345, 25<<20+777, 39<<20+4321)
 			img, digest, _ := bigImage(t, size, 7)
 			repo := mustRepo(t, proxy.addr()+"/resume/app")
 			res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
@@ -256,7 +256,7 @@ func TestResumeAfterResets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			direct := mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/resume/app")
+			direct := mustRepo(t, registrytest.Host(srv)+"/resume/app")
 			checkPushed(t, direct.Tag("v1"), img, digest)
 			ratio := float64(proxy.sent.Load()) / size
 			t.Logf("chunk %d: %d bytes through the proxy (%.3fx the blob), %d counted by push, %d resets", chunk, proxy.sent.Load(), ratio, res[0].Bytes, proxy.fired)
@@ -274,7 +274,7 @@ func TestResumeAfterResets(t *testing.T) {
 // overrides a smaller configured chunk (1 MiB); every PATCH but the last is
 // at least that long.
 func TestChunkMinLengthHonoured(t *testing.T) {
-	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}, minChunk: 3 << 20}
+	store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}, minChunk: 3 << 20}
 	srv := httptest.NewServer(store)
 	defer closing(srv)()
 	img, digest, _ := bigImage(t, 10<<20, 8)
@@ -305,16 +305,16 @@ func TestChunkMinLengthHonoured(t *testing.T) {
 // where the upload stands: it starts a fresh one, and the blob still arrives
 // intact (the registry checks the digest of what it was sent).
 func TestSessionLostFallsBackToFreshUpload(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
+	srv := httptest.NewServer(registrytest.New())
 	defer closing(srv)()
-	proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 3<<20+999)
+	proxy := newResetProxy(t, registrytest.Host(srv), 3<<20+999)
 	img, digest, _ := bigImage(t, 8<<20, 9)
 	repo := mustRepo(t, proxy.addr()+"/lost/app")
 	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
 		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	direct := mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/lost/app")
+	direct := mustRepo(t, registrytest.Host(srv)+"/lost/app")
 	checkPushed(t, direct.Tag("v1"), img, digest)
 	if proxy.fired != 1 || proxy.sent.Load() < 8<<20+3<<20 {
 		t.Fatalf("%d resets, %d bytes: the fault did not force a fresh upload", proxy.fired, proxy.sent.Load())
@@ -325,7 +325,7 @@ func TestSessionLostFallsBackToFreshUpload(t *testing.T) {
 // as they go out; the registry rejects the digest at the final PUT, and the
 // client then names the corrupt local blob instead of retrying.
 func TestCorruptBigBlobIsNeverCommitted(t *testing.T) {
-	srv := httptest.NewServer(registry.New(quiet))
+	srv := httptest.NewServer(registrytest.New())
 	defer closing(srv)()
 	img, digest, blob := bigImage(t, 4<<20, 10)
 	b, _ := os.ReadFile(blob)
@@ -345,7 +345,7 @@ func TestCorruptBigBlobIsNeverCommitted(t *testing.T) {
 // (resets, 500/503, 429, stalls) on the chunked path, with tiny chunks so
 // every blob takes several PATCHes.
 func TestChunkedPushesThroughFaults(t *testing.T) {
-	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+	store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}}
 	f := &faulty{next: store, rate: 0.15, rng: rand.New(rand.NewPCG(5, 6))}
 	proxy := httptest.NewServer(f)
 	defer closing(proxy)()
@@ -443,7 +443,7 @@ func (c *blobGets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // upload still resumes.
 func TestStreamedBlobIsReadOnce(t *testing.T) {
 	const size = 16 << 20
-	origin := &blobGets{next: registry.New(quiet)}
+	origin := &blobGets{next: registrytest.New()}
 	base := httptest.NewServer(origin)
 	defer closing(base)()
 	img, digest, blob := bigImage(t, size, 12)
@@ -460,15 +460,15 @@ func TestStreamedBlobIsReadOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &withUploadStatus{next: registry.New(quiet), held: map[string]int64{}}
+	store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}}
 	srv := httptest.NewServer(store)
 	defer closing(srv)()
-	proxy := newResetProxy(t, strings.TrimPrefix(srv.URL, "http://"), 9<<20+5)
+	proxy := newResetProxy(t, registrytest.Host(srv), 9<<20+5)
 	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: mustRepo(t, proxy.addr()+"/app"), Tags: []string{"v1"}}},
 		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	checkPushed(t, mustRepo(t, strings.TrimPrefix(srv.URL, "http://")+"/app").Tag("v1"), img, digest)
+	checkPushed(t, mustRepo(t, registrytest.Host(srv)+"/app").Tag("v1"), img, digest)
 	gets := origin.n.Load()
 	t.Logf("the base registry served the blob %d times for 16 chunks; %.3fx went to the target, %d reset", gets, float64(proxy.sent.Load())/size, proxy.fired)
 	// Once, plus a re-open after each failed try (the reset, and at

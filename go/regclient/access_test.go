@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,15 +16,13 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 var fast = regclient.Retry{Attempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, Timeout: 5 * time.Second}
-
-var quiet = registry.Logger(log.New(io.Discard, "", 0))
 
 // recorder is a server that wants Basic auth and records every
 // Authorization header it is sent: a rogue registry, token server or
@@ -57,7 +53,22 @@ func (rec *recorder) got() []string {
 	return append([]string(nil), rec.seen...)
 }
 
-func host(srv *httptest.Server) string { return strings.TrimPrefix(srv.URL, "http://") }
+var host = registrytest.Host
+
+// serve serves h until the test ends.
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// withEnvCredentials is a machine with no credential files and
+// STRATA_REGISTRY_USERNAME/PASSWORD set to ci/secret.
+func withEnvCredentials(t *testing.T) {
+	noFiles(t)
+	t.Setenv(regclient.EnvUsername, "ci")
+	t.Setenv(regclient.EnvPassword, "secret")
+}
 
 func noFiles(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
@@ -70,14 +81,10 @@ func noFiles(t *testing.T) {
 // and no STRATA_REGISTRY_HOST, a registry that is not a push target (a base
 // image's registry) and asks for Basic auth gets nothing; a push target does.
 func TestEnvCredentialsOnlyGoToPushHosts(t *testing.T) {
-	noFiles(t)
-	t.Setenv(regclient.EnvUsername, "ci")
-	t.Setenv(regclient.EnvPassword, "secret")
+	withEnvCredentials(t)
 	rogue := &recorder{}
-	srv := httptest.NewServer(rogue)
-	defer srv.Close()
-	target := httptest.NewServer(&recorder{next: registry.New(quiet)})
-	defer target.Close()
+	srv := serve(t, rogue)
+	target := serve(t, &recorder{next: registrytest.New()})
 
 	a := regclient.NewAccess(host(target))
 	ref, _ := name.ParseReference(host(srv) + "/base/app:latest")
@@ -97,12 +104,9 @@ func TestEnvCredentialsOnlyGoToPushHosts(t *testing.T) {
 
 // TestEnvHostStillScopes: STRATA_REGISTRY_HOST names the one registry.
 func TestEnvHostStillScopes(t *testing.T) {
-	noFiles(t)
-	t.Setenv(regclient.EnvUsername, "ci")
-	t.Setenv(regclient.EnvPassword, "secret")
+	withEnvCredentials(t)
 	rogue := &recorder{}
-	srv := httptest.NewServer(rogue)
-	defer srv.Close()
+	srv := serve(t, rogue)
 	t.Setenv(regclient.EnvHost, "other.example:5000")
 	ref, _ := name.ParseReference(host(srv) + "/x:latest")
 	remote.Head(ref, regclient.NewAccess(host(srv)).RemoteOptions(context.Background(), fast, 1)...)
@@ -115,12 +119,9 @@ func TestEnvHostStillScopes(t *testing.T) {
 // redirect points at a second server on this machine: that server never sees
 // an Authorization header.
 func TestRedirectAndRealmGetNoCredentials(t *testing.T) {
-	noFiles(t)
-	t.Setenv(regclient.EnvUsername, "ci")
-	t.Setenv(regclient.EnvPassword, "secret")
+	withEnvCredentials(t)
 	rogue := &recorder{next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"token":"t"}`) })}
-	evil := httptest.NewServer(rogue)
-	defer evil.Close()
+	evil := serve(t, rogue)
 	for _, mode := range []string{"realm", "redirect"} {
 		target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
@@ -174,12 +175,9 @@ func TestCredentialsAllowed(t *testing.T) {
 // credentials are not sent and the error says how to allow it; with it they
 // are.
 func TestPlainHTTPToAnotherMachine(t *testing.T) {
-	noFiles(t)
-	t.Setenv(regclient.EnvUsername, "ci")
-	t.Setenv(regclient.EnvPassword, "secret")
+	withEnvCredentials(t)
 	rec := &recorder{}
-	srv := httptest.NewServer(rec)
-	defer srv.Close()
+	srv := serve(t, rec)
 	dial := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, host(srv))
 	}}
@@ -209,7 +207,7 @@ func TestPlainHTTPToAnotherMachine(t *testing.T) {
 // hands out "good-token" for Basic ci:secret or for the refresh token
 // "refresh-me" (docker's identitytoken); the registry wants that token.
 func authServer(t *testing.T) *httptest.Server {
-	reg := registry.New(quiet)
+	reg := registrytest.New()
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/token" {

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/strata-build/rules_strata/go/regclient"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 func registryOf(t *testing.T, srv *httptest.Server) name.Registry {
@@ -40,7 +40,7 @@ func TestCheckRegistry(t *testing.T) {
 		handler http.Handler
 		want    string // "" for no error
 	}{
-		{"a registry", registry.New(quiet), ""},
+		{"a registry", registrytest.New(), ""},
 		{"a 404", http.NotFoundHandler(), "answered 404 Not Found"},
 		{"an HTML page", html(200), "answered 200 OK with an HTML page"},
 		{"an HTML 401 (a login page before a registry)", html(401), ""},
@@ -87,7 +87,7 @@ func TestCheckRegistry(t *testing.T) {
 // registries, also when wrapped.
 func TestRefusedAndNotFound(t *testing.T) {
 	noFiles(t)
-	open := httptest.NewServer(registry.New(quiet))
+	open := httptest.NewServer(registrytest.New())
 	defer open.Close()
 	missing, _ := name.ParseReference(host(open) + "/no/such:tag")
 	_, errMissing := remote.Head(missing, remote.WithTransport(regclient.NewTransport(nil, fast)))

@@ -42,6 +42,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/push/fetch.go"),
     Label("//:go/push/fetchers.go"),
     Label("//:go/push/index.go"),
+    Label("//:go/push/load.go"),
     Label("//:go/push/probe.go"),
     Label("//:go/push/push.go"),
     Label("//:go/push/report.go"),

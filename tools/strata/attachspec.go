@@ -17,10 +17,7 @@ func runAttachSpec(args []string) error {
 	var sboms, provs repeated
 	fs.Var(&sboms, "sbom", "SPDX JSON document (at most one)")
 	fs.Var(&provs, "provenance", "in-toto statement (at most one)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
+	if err := parseFlags(fs, args, "out"); err != nil {
 		return err
 	}
 	if len(sboms) > 1 || len(provs) > 1 {

@@ -12,7 +12,7 @@ func runDockerArchive(args []string) error {
 	out := fs.String("out", "", "output: docker-archive tar file")
 	var tags repeated
 	fs.Var(&tags, "tag", "repo:tag to record in the archive (repeat)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "image-files"); err != nil {
 		return err
 	}
 	img, err := loadImageTo(fs, *in)

@@ -18,6 +18,15 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses a verb's command line, then checks its required flags:
+// every verb starts with it, so a missing flag reads the same everywhere.
+func parseFlags(fs *flag.FlagSet, args []string, names ...string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return required(fs, names...)
+}
+
 // required fails with a usageError when any named flag was left empty.
 func required(fs *flag.FlagSet, names ...string) error {
 	for _, n := range names {

@@ -20,10 +20,7 @@ func runImage(args []string) error {
 	cfg := fs.String("config", "", "output: config JSON")
 	manifest := fs.String("manifest", "", "output: manifest JSON")
 	digest := fs.String("digest", "", "output: manifest digest (sha256:<hex>)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "spec", "config", "manifest", "digest"); err != nil {
+	if err := parseFlags(fs, args, "spec", "config", "manifest", "digest"); err != nil {
 		return err
 	}
 	s, err := image.ReadSpec(*spec)
@@ -40,16 +37,6 @@ func runImage(args []string) error {
 		}
 	}
 	return nil
-}
-
-// imageFiles reads the image files manifest (--image-files) that names a
-// built image's manifest, config, digest and layers: the one input flag of
-// every verb that reads an image on disk.
-func imageFiles(fs *flag.FlagSet, path string) (spec.ImageFiles, error) {
-	if err := required(fs, "image-files"); err != nil {
-		return spec.ImageFiles{}, err
-	}
-	return spec.ReadImageFiles(path)
 }
 
 // childFlag declares the index verbs' --image-files: one image files
@@ -72,14 +59,24 @@ func readChildFiles(paths []string) ([]spec.ImageFiles, error) {
 	return out, nil
 }
 
+// readImageFilesTo reads the image files manifest (--image-files: the one
+// input flag of every verb that reads an image on disk; it names a built
+// image's manifest, config, digest and layers) for a writer of the required
+// --out, checked after the manifest was read (a bad manifest is reported
+// first, as it always was).
+func readImageFilesTo(fs *flag.FlagSet, path string) (spec.ImageFiles, error) {
+	files, err := spec.ReadImageFiles(path)
+	if err != nil {
+		return files, err
+	}
+	return files, required(fs, "out")
+}
+
 // loadImageTo reads --image-files and the image it names, for a writer of
 // the required --out.
-func loadImageTo(fs *flag.FlagSet, in string) (*blobimage.Image, error) {
-	files, err := imageFiles(fs, in)
+func loadImageTo(fs *flag.FlagSet, path string) (*blobimage.Image, error) {
+	files, err := readImageFilesTo(fs, path)
 	if err != nil {
-		return nil, err
-	}
-	if err := required(fs, "out"); err != nil {
 		return nil, err
 	}
 	return loadImage(files)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/imagetest"
+	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -15,13 +16,10 @@ func runImageTest(args []string) error {
 	fs := newFlags("image-test")
 	specPath := fs.String("spec", "", "image test spec JSON written by image_test")
 	in := fs.String("image-files", "", "image files manifest JSON (runfiles paths) written by image_test")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "spec", "image-files"); err != nil {
 		return err
 	}
-	if err := required(fs, "spec"); err != nil {
-		return err
-	}
-	files, err := imageFiles(fs, *in)
+	files, err := spec.ReadImageFiles(*in)
 	if err != nil {
 		return err
 	}

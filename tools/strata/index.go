@@ -22,10 +22,7 @@ func runIndex(args []string) error {
 	out := fs.String("out", "", "output: index JSON")
 	digest := fs.String("digest", "", "output: index digest (sha256:<hex>)")
 	platformsOut := fs.String("platforms-out", "", "output: each child's os/arch[/variant], one per line (for image_index_load)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "out", "digest"); err != nil {
+	if err := parseFlags(fs, args, "out", "digest"); err != nil {
 		return err
 	}
 	if len(configs) != len(manifests) || len(names) != len(manifests) {

@@ -16,10 +16,7 @@ func runIndexLayout(args []string) error {
 	out := fs.String("out", "", "output: OCI layout directory")
 	tag := fs.String("tag", "latest", "ref name of the index in index.json")
 	paths := childFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "index", "out"); err != nil {
+	if err := parseFlags(fs, args, "index", "out"); err != nil {
 		return err
 	}
 	files, err := readChildFiles(*paths)

@@ -17,10 +17,7 @@ func runIndexPushSpec(args []string) error {
 	idxDigest := fs.String("index-digest", "", "file holding the index digest")
 	out := fs.String("out", "", "output: index push spec JSON")
 	paths := childFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "index", "index-digest", "out"); err != nil {
+	if err := parseFlags(fs, args, "index", "index-digest", "out"); err != nil {
 		return err
 	}
 	var s spec.IndexPush

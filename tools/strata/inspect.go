@@ -7,16 +7,17 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/image"
+	"github.com/strata-build/rules_strata/go/spec"
 )
 
 func runInspect(args []string) error {
 	fs := newFlags("inspect")
 	in := fs.String("image-files", "", "image files manifest JSON written by the image rule (reads its manifest, config and digest)")
 	out := fs.String("out", "", "write here instead of stdout (the image_inspect action)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "image-files"); err != nil {
 		return err
 	}
-	files, err := imageFiles(fs, *in)
+	files, err := spec.ReadImageFiles(*in)
 	if err != nil {
 		return err
 	}

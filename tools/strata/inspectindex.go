@@ -16,10 +16,7 @@ func runInspectIndex(args []string) error {
 	digest := fs.String("digest", "", "index digest file")
 	out := fs.String("out", "", "write here instead of stdout")
 	files := childFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "index", "digest"); err != nil {
+	if err := parseFlags(fs, args, "index", "digest"); err != nil {
 		return err
 	}
 	raws, err := readChildren(*files)

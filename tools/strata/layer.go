@@ -11,10 +11,7 @@ func runLayer(args []string) error {
 	blob := fs.String("blob", "", "output: the compressed layer blob")
 	desc := fs.String("descriptor", "", "output: the layer descriptor JSON")
 	files := fs.String("files", "", "file list (a param file the image_layer rule's Args write) appended to the spec's files and symlinks")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "spec", "blob", "descriptor"); err != nil {
+	if err := parseFlags(fs, args, "spec", "blob", "descriptor"); err != nil {
 		return err
 	}
 	s, err := layer.ReadSpec(*specPath)

@@ -17,10 +17,7 @@ func runLayerListing(args []string) error {
 	out := fs.String("out", "", "output: listing JSON")
 	target := fs.String("target", "", "label of the image, for error messages")
 	layer := fs.String("layer", "", "label of the layer (or base), for error messages")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "blob", "out"); err != nil {
+	if err := parseFlags(fs, args, "blob", "out"); err != nil {
 		return err
 	}
 	f, err := os.Open(*blob)

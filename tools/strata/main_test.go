@@ -198,3 +198,58 @@ func TestUploadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFlags: every verb's first step parses its command line, then
+// names the first required flag left empty, as a usage error (exit 2); an
+// empty value counts as missing. Verbs that read --image-files report a
+// missing --out only after reading the manifest, as they always did.
+func TestParseFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		err  string // "" for none
+	}{
+		{[]string{"--spec", "s", "--out", "o"}, ""},
+		{[]string{"--spec", "s"}, "missing --out"},
+		{[]string{"--out", "o"}, "missing --spec"},
+		{nil, "missing --spec"},
+		{[]string{"--spec", "", "--out", "o"}, "missing --spec"},
+		{[]string{"--spec", "s", "--out", "o", "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"--spec"}, "flag needs an argument: -spec"},
+	} {
+		fs := newFlags("test")
+		fs.SetOutput(io.Discard)
+		fs.String("spec", "", "")
+		fs.String("out", "", "")
+		err := parseFlags(fs, c.args, "spec", "out")
+		if c.err == "" {
+			if err != nil {
+				t.Errorf("%q: %v", c.args, err)
+			}
+			continue
+		}
+		if err == nil || err.Error() != c.err || !isUsage(err) {
+			t.Errorf("%q: error %v (usage: %v), want the usage error %q", c.args, err, err != nil && isUsage(err), c.err)
+		}
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for verb, c := range map[string]struct {
+		args []string
+		want int
+	}{
+		"image":               {nil, exitUsage},
+		"push (no --spec)":    {[]string{"--repository", "reg.example/a"}, exitUsage},
+		"oci-layout":          {[]string{"--out", filepath.Join(dir, "o")}, exitUsage},
+		"oci-layout (bad in)": {[]string{"--image-files", bad}, exitError1},
+		"push-spec (bad in)":  {[]string{"--image-files", bad}, exitError1},
+		"docker-archive":      {[]string{"--image-files", filepath.Join(dir, "none.json")}, exitError1},
+	} {
+		name, _, _ := strings.Cut(verb, " ")
+		if got := run(append([]string{name}, c.args...)); got != c.want {
+			t.Errorf("%s %q: exit %d, want %d", verb, c.args, got, c.want)
+		}
+	}
+}

@@ -7,7 +7,7 @@ func runOCILayout(args []string) error {
 	in := fs.String("image-files", "", "image files manifest JSON written by the image rule")
 	out := fs.String("out", "", "output: OCI layout directory")
 	tag := fs.String("tag", "latest", "ref name of the image in index.json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "image-files"); err != nil {
 		return err
 	}
 	img, err := loadImageTo(fs, *in)

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/strata-build/rules_strata/go/regclient/registrytest"
 )
 
 // TestPinExitCodes: `strata pin` as bazel run starts it (workspace and
@@ -21,24 +15,8 @@ import (
 // error where the workspace has none of the default files.
 func TestPinExitCodes(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer s.Close()
-	host := strings.TrimPrefix(s.URL, "http://")
-	push := func() string {
-		img, err := random.Image(64, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref, err := name.NewTag(host + "/base:1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
-		d, _ := img.Digest()
-		return d.String()
-	}
+	host := registrytest.Host(registrytest.Serve(t))
+	push := func() string { return registrytest.Push(t, host+"/base:1", registrytest.Image(t, 64, 1)).String() }
 	ws := t.TempDir()
 	t.Setenv("BUILD_WORKSPACE_DIRECTORY", ws)
 	t.Setenv("BUILD_WORKING_DIRECTORY", filepath.Join(ws, "sub"))

@@ -14,7 +14,7 @@ const probeMissing = 3
 
 func runProbe(args []string) error {
 	p := newPushFlags("probe")
-	if err := p.fs.Parse(args); err != nil {
+	if err := parseFlags(p.fs, args); err != nil {
 		return err
 	}
 	job, err := p.load()
@@ -27,9 +27,14 @@ func runProbe(args []string) error {
 		return err
 	}
 	fmt.Printf("image digest: %s\n", digest)
-	complete := push.ReportProbe(os.Stdout, results, func(r push.ProbeResult) string {
+	return probeExit(push.ReportProbe(os.Stdout, results, func(r push.ProbeResult) string {
 		return fmt.Sprintf("%d of %d blobs absent", len(r.MissingBlobs), len(img.Manifest().Layers)+1)
-	})
+	}))
+}
+
+// probeExit ends probe and probe-index: exit 0 when every repository holds
+// everything, probeMissing otherwise, so CI can branch on it.
+func probeExit(complete bool) error {
 	if !complete {
 		return exitError{probeMissing, "not everything is pushed yet (exit 3): build, test and push"}
 	}

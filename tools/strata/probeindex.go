@@ -10,10 +10,10 @@ import (
 
 func runProbeIndex(args []string) error {
 	p := newPushFlags("probe-index")
-	if err := p.fs.Parse(args); err != nil {
+	if err := parseFlags(p.fs, args); err != nil {
 		return err
 	}
-	idx, targets, closeAll, err := p.loadIndex("-", false)
+	idx, targets, closeAll, err := p.loadIndex(nil)
 	defer closeAll()
 	if err != nil {
 		return err
@@ -23,12 +23,7 @@ func runProbeIndex(args []string) error {
 		return err
 	}
 	fmt.Printf("index digest: %s\n", idx.Digest)
-	complete := push.ReportProbe(os.Stdout, results, func(r push.ProbeResult) string {
+	return probeExit(push.ReportProbe(os.Stdout, results, func(r push.ProbeResult) string {
 		return fmt.Sprintf("%d blobs of %d images absent", len(r.MissingBlobs), len(idx.Children))
-	})
-	if !complete {
-		return exitError{probeMissing, "not everything is pushed yet (exit 3): build, test and push"}
-	}
-	fmt.Fprintln(os.Stderr, "everything is pushed (exit 0): skip build, test and push")
-	return nil
+	}))
 }

@@ -69,10 +69,7 @@ func runProvenance(args []string) error {
 	fs.Var(layerFlag{lf, "layer"}, "layer", "label of the next layer")
 	fs.Var(layerFlag{lf, "layer-descriptor"}, "layer-descriptor", "descriptor of the current layer (for its blob digest)")
 	fs.Var(layerFlag{lf, "input"}, "input", "NAME<tab>PATH of an input of the current layer (repeat)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "target", "digest", "out"); err != nil {
+	if err := parseFlags(fs, args, "target", "digest", "out"); err != nil {
 		return err
 	}
 	img := provenance.Image{Target: *target, BaseLabel: *baseLabel, Layers: lf.layers}

@@ -21,10 +21,7 @@ func runPull(args []string) error {
 	fs.BoolVar(&req.Layers, "layers", false, "download and verify every layer blob")
 	fs.StringVar(&req.Out, "out", "", "output directory")
 	retry := addRetryFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "image", "out"); err != nil {
+	if err := parseFlags(fs, args, "image", "out"); err != nil {
 		return err
 	}
 	p, err := v1.ParsePlatform(*platform)

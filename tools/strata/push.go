@@ -15,7 +15,6 @@ import (
 	"github.com/strata-build/rules_strata/go/blobimage"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
-	"github.com/strata-build/rules_strata/go/spec"
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
@@ -54,19 +53,40 @@ func newPushFlags(name string) *pushFlags {
 
 // pushJob is a loaded push spec and where it goes.
 type pushJob struct {
-	img     *blobimage.Image
-	spec    spec.Push
-	digest  v1.Hash
-	targets []push.Target
+	img          *blobimage.Image
+	digest       v1.Hash
+	layerTargets []string // for push.Fetchers
+	targets      []push.Target
 }
 
-// load validates the flags and reads the image and its targets.
+// load checks --spec and reads the image and its targets.
 func (p *pushFlags) load() (pushJob, error) {
-	j, err := p.loadSpec()
-	if err == nil {
-		j.digest, err = v1.NewHash(j.spec.Digest)
+	targets, err := p.specTargets("the image (push_repositories) or image_push")
+	if err != nil {
+		return pushJob{}, err
 	}
+	j := pushJob{targets: targets}
+	j.img, j.digest, j.layerTargets, err = push.LoadImage(*p.target, *p.spec)
 	return j, err
+}
+
+// loadIndex reads the index and its targets, checked as for an image; with
+// fetch, each child gets the fetchers of its blobs. Call close when done.
+func (p *pushFlags) loadIndex(fetch *push.Fetch) (push.Index, []push.Target, func(), error) {
+	targets, err := p.specTargets("the index (push_repositories) or image_index_push")
+	if err != nil {
+		return push.Index{}, nil, func() {}, err
+	}
+	idx, closeAll, err := push.LoadIndex(*p.spec, fetch)
+	return idx, targets, closeAll, err
+}
+
+// specTargets checks that --spec was given, then gathers the targets.
+func (p *pushFlags) specTargets(owner string) ([]push.Target, error) {
+	if err := required(p.fs, "spec"); err != nil {
+		return nil, err
+	}
+	return p.targets(owner)
 }
 
 // targets gathers repositories and tags (plain, from --tags-file, and
@@ -90,26 +110,6 @@ func (p *pushFlags) targets(owner string) ([]push.Target, error) {
 		return nil, err
 	}
 	return push.Targets(*p.target, owner, repos, append(tags, stamped...))
-}
-
-func (p *pushFlags) loadSpec() (pushJob, error) {
-	if err := required(p.fs, "spec"); err != nil {
-		return pushJob{}, err
-	}
-	targets, err := p.targets("the image (push_repositories) or image_push")
-	if err != nil {
-		return pushJob{}, err
-	}
-	s, err := spec.ReadPush(*p.spec)
-	if err != nil {
-		return pushJob{}, err
-	}
-	img, err := blobimage.FromPush(s, push.ExecPath)
-	if err != nil {
-		return pushJob{}, usererr.New(*p.target, "", fmt.Sprintf("cannot read the image in push spec %s: %v", *p.spec, err),
-			"the push spec is written by the push target's build: rebuild it (bazel build TARGET); never edit it by hand")
-	}
-	return pushJob{img: img, spec: s, targets: targets}, nil
 }
 
 // uploadFlags are the flags push and push-index add to pushFlags.
@@ -141,12 +141,41 @@ func (u *uploadFlags) options(retry regclient.Retry) push.Options {
 	return opts
 }
 
+// fetch is where push and push-index find the blobs the build left remote.
+func (u *uploadFlags) fetch() *push.Fetch {
+	return &push.Fetch{RemoteCache: *u.remoteCache, Rebuild: !*u.noRebuild}
+}
+
+// start readies a push: it opens --refs-out first (so a path that cannot
+// be written fails before anything is pushed) and a context an interrupt
+// cancels. Call done when the verb ends: it removes a refs file that was
+// never committed.
+func (u *uploadFlags) start(target string) (ctx context.Context, refs *refsFile, done func(), err error) {
+	if *u.refsOut != "" {
+		if refs, err = openRefs(target, *u.refsOut); err != nil {
+			return nil, nil, func() {}, err
+		}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	return ctx, refs, func() { cancel(); refs.discardUncommitted() }, nil
+}
+
+// printRefs prints every pushed repo@sha256:... on stdout, for scripts, and
+// returns them as the --refs-out file's content.
+func printRefs(results []push.Result) string {
+	var refs []string
+	for _, r := range results {
+		refs = append(refs, r.Reference.String())
+		fmt.Println(r.Reference.String())
+	}
+	return strings.Join(refs, "\n") + "\n"
+}
+
 func runPush(args []string) error {
 	p := newPushFlags("push")
 	u := p.addUploadFlags()
-	fs := p.fs
-	attachF := addAttachFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	attachF := addAttachFlags(p.fs)
+	if err := parseFlags(p.fs, args); err != nil {
 		return err
 	}
 	job, err := p.load()
@@ -158,22 +187,13 @@ func runPush(args []string) error {
 		return err
 	}
 	img, digest, targets := job.img, job.digest, job.targets
-	tags := targets[0].Tags
-	target := p.target
-	var refsFile *refsFile
-	if *u.refsOut != "" {
-		if refsFile, err = openRefs(*target, *u.refsOut); err != nil {
-			return err
-		}
-		defer func() {
-			if _, statErr := os.Stat(refsFile.tmp.Name()); statErr == nil {
-				refsFile.discard()
-			}
-		}()
+	ctx, refsFile, done, err := u.start(*p.target)
+	defer done()
+	if err != nil {
+		return err
 	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer cancel()
-	fetchers, closeFetchers, err := push.Fetchers(img, *u.remoteCache, job.spec.Targets(), !*u.noRebuild)
+	fetch := u.fetch()
+	fetchers, closeFetchers, err := push.Fetchers(img, fetch.RemoteCache, job.layerTargets, fetch.Rebuild)
 	if err != nil {
 		return err
 	}
@@ -183,31 +203,24 @@ func runPush(args []string) error {
 	start := time.Now()
 	results, err := push.Push(ctx, img, digest, targets, opts)
 	if err != nil {
-		return push.Explain(err, *target, "image")
+		return push.Explain(err, *p.target, "image")
 	}
 	if *u.dryRun {
 		// Nothing was pushed: no repo@digest on stdout, no refs file.
 		for _, r := range results {
-			push.ReportDryRun(os.Stderr, r, tags)
+			push.ReportDryRun(os.Stderr, r, targets[0].Tags)
 			if !attachJob.empty() {
 				fmt.Fprintf(os.Stderr, "%s: would attach: %s\n", r.Reference.Context(), attachJob.what())
 			}
 		}
 		return nil
 	}
-	var refs []string
-	for _, r := range results {
-		refs = append(refs, r.Reference.String())
-		fmt.Println(r.Reference.String())
-	}
+	refs := printRefs(results)
 	fmt.Fprintf(os.Stderr, "pushed %s to %d repositories in %s\n", digest, len(results), time.Since(start).Round(time.Millisecond))
 	if err := attachJob.run(ctx, img.RawManifest(), img.Manifest().MediaType, results, *p.retry, *u.jobs); err != nil {
 		return err
 	}
-	if refsFile != nil {
-		return refsFile.commit(strings.Join(refs, "\n") + "\n")
-	}
-	return nil
+	return refsFile.commit(refs)
 }
 
 // refsFile is the --refs-out file, created (as a temporary file beside it)
@@ -228,7 +241,12 @@ func openRefs(target, path string) (*refsFile, error) {
 	return &refsFile{tmp: tmp, path: p}, nil
 }
 
+// commit writes and renames the refs file into place; nil (no --refs-out)
+// writes nothing.
 func (r *refsFile) commit(content string) error {
+	if r == nil {
+		return nil
+	}
 	if _, err := r.tmp.WriteString(content); err != nil {
 		r.discard()
 		return err
@@ -239,6 +257,16 @@ func (r *refsFile) commit(content string) error {
 	}
 	os.Chmod(r.tmp.Name(), 0o644)
 	return os.Rename(r.tmp.Name(), r.path)
+}
+
+// discardUncommitted removes the temporary file unless commit renamed it.
+func (r *refsFile) discardUncommitted() {
+	if r == nil {
+		return
+	}
+	if _, err := os.Stat(r.tmp.Name()); err == nil {
+		r.discard()
+	}
 }
 
 func (r *refsFile) discard() {

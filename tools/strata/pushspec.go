@@ -9,14 +9,11 @@ func runPushSpec(args []string) error {
 	fs := newFlags("push-spec")
 	in := fs.String("image-files", "", "image files manifest JSON written by the image rule")
 	out := fs.String("out", "", "output: push spec JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "image-files"); err != nil {
 		return err
 	}
-	files, err := imageFiles(fs, *in)
+	files, err := readImageFilesTo(fs, *in)
 	if err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
 		return err
 	}
 	s, err := blobimage.PushSpec(files)

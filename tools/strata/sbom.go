@@ -11,10 +11,7 @@ func runSBOM(args []string) error {
 	fs := newFlags("sbom")
 	spec := fs.String("spec", "", "sbom spec JSON written by the image rule")
 	out := fs.String("out", "", "output: SPDX 2.3 JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "spec", "out"); err != nil {
+	if err := parseFlags(fs, args, "spec", "out"); err != nil {
 		return err
 	}
 	s, err := sbom.ReadSpec(*spec)

@@ -59,10 +59,7 @@ func runTags(args []string) error {
 	fs.Var(&status, "status", "Bazel workspace status file (repeat; later ones win)")
 	out := fs.String("out", "", "output: one tag per line")
 	target := fs.String("target", "", "label of the push target, for messages")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := required(fs, "out"); err != nil {
+	if err := parseFlags(fs, args, "out"); err != nil {
 		return err
 	}
 	vars, err := tagtemplate.ReadStatus(status...)
