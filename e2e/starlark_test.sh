@@ -2,8 +2,8 @@
 # This repository's `bazel test` targets: Starlark unit tests (rules/tests) of
 # what only newer Bazels run (canonical repository names in image history, the
 # module extension's merging of `pull` tags) and the image_test example of
-# docs/image_test.md, and analysis tests that the image, inspect and
-# push-spec actions never read a layer blob. Also proves `bazel test` works offline on Bazel 4
+# docs/image_test.md, and analysis tests that the image, inspect,
+# push-spec and index actions never read a layer blob. Also proves `bazel test` works offline on Bazel 4
 # (rules_strata_bazel4_offline_dependencies' remote_coverage_tools stand-in).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
