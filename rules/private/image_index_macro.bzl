@@ -1,17 +1,10 @@
 """The `image_index` macro: the index plus its `.push`, `.probe`, `.inspect` and `.load` targets."""
 
 load(":image_index.bzl", "image_index_rule")
-load(":index_helpers.bzl", "image_index_inspect")
+load(":image_macro.bzl", "helper_attrs")
+load(":inspect.bzl", "image_index_inspect")
 load(":load.bzl", "image_index_load")
 load(":push_index.bzl", "image_index_probe", "image_index_push")
-
-_COMMON_ATTRS = [
-    "compatible_with",
-    "features",
-    "restricted_to",
-    "target_compatible_with",
-    "testonly",
-]
 
 def image_index(
         name,
@@ -37,9 +30,7 @@ def image_index(
         go to the helpers.
     """
     image_index_rule(name = name, visibility = visibility, tags = tags, **kwargs)
-    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
-    common["visibility"] = visibility
-    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
+    common = helper_attrs(kwargs, visibility, tags)
     for rule, suffix in [(image_index_push, ".push"), (image_index_probe, ".probe")]:
         rule(
             name = name + suffix,

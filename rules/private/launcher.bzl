@@ -1,9 +1,9 @@
-"""The `bazel run` script of push, probe, pin and load targets: one template, run from the runfiles tree."""
+"""The `bazel run` script of push, probe, pin, load and inspect targets: one template, run from the runfiles tree."""
 
 # The template every strata `bazel run` target expands.
 LAUNCHER = attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True)
 
-def launcher(ctx, what, run, runfiles, script = None):
+def launcher(ctx, what, run, runfiles, script = None, files = []):
     """The `bazel run` script of a target: run, started in the runfiles tree.
 
     The script changes to the workspace's runfiles directory, wherever it is
@@ -17,6 +17,7 @@ def launcher(ctx, what, run, runfiles, script = None):
       runfiles: Files the script reads.
       script: the File to write, if the caller declared it (to name its
         path in run); None: NAME.sh.
+      files: more default outputs besides the script.
 
     Returns:
       The target's DefaultInfo.
@@ -32,7 +33,7 @@ def launcher(ctx, what, run, runfiles, script = None):
         },
         is_executable = True,
     )
-    return DefaultInfo(executable = script, runfiles = ctx.runfiles(files = runfiles))
+    return DefaultInfo(executable = script, files = depset([script] + files), runfiles = ctx.runfiles(files = runfiles))
 
 def strata_launcher(ctx, args, runfiles = []):
     """The `bazel run` script of a strata command: strata with args, from runfiles.
