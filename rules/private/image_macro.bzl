@@ -17,6 +17,24 @@ _COMMON_ATTRS = [
     "testonly",
 ]
 
+def helper_attrs(kwargs, visibility, tags):
+    """The attributes a macro's helper targets (.push, .load, ...) share with its main target.
+
+    Args:
+      kwargs: the main target's other attributes.
+      visibility: the main target's visibility, for all its targets.
+      tags: the main target's tags; the helpers get them too, plus `manual`.
+
+    Returns:
+      A dict of keyword arguments for every helper.
+    """
+    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
+    common["visibility"] = visibility
+
+    # `manual`: `bazel build //...` builds the image, not every way to run it.
+    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
+    return common
+
 def image(
         name,
         push_repositories = [],
@@ -40,11 +58,7 @@ def image(
         go to the helpers.
     """
     image_rule(name = name, visibility = visibility, tags = tags, stamp = stamp, **kwargs)
-    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
-    common["visibility"] = visibility
-
-    # `manual`: `bazel build //...` builds the image, not every way to run it.
-    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
+    common = helper_attrs(kwargs, visibility, tags)
     for rule, suffix in [(image_push, ".push"), (image_probe, ".probe")]:
         rule(
             name = name + suffix,
