@@ -278,17 +278,19 @@ such as `--storage-driver=vfs`). Without any engine it fails and prints the
 absolute path of the tarball (`bazel-bin/...`).
 """
 
+# The attributes of both load rules but the one naming what they load.
+_ATTRS = {
+    "tools": attr.string_list(doc = "Engines to try, in order (commands on PATH, or paths).", default = ["docker", "podman"]),
+    "_launcher": LAUNCHER,
+}
+
 def _image_load_impl(ctx):
     return [load_script(ctx, ctx.attr.image.label, [ctx.attr.image[ImageInfo]], ctx.attr.tools)]
 
 image_load = rule(
     implementation = _image_load_impl,
     doc = "`bazel run` target that loads an image into docker or podman." + _DOC,
-    attrs = {
-        "image": attr.label(doc = "The `image` to load.", mandatory = True, providers = [ImageInfo]),
-        "tools": attr.string_list(doc = "Engines to try, in order (commands on PATH, or paths).", default = ["docker", "podman"]),
-        "_launcher": LAUNCHER,
-    },
+    attrs = dict(_ATTRS, image = attr.label(doc = "The `image` to load.", mandatory = True, providers = [ImageInfo])),
     executable = True,
 )
 
@@ -299,10 +301,6 @@ def _index_load_impl(ctx):
 image_index_load = rule(
     implementation = _index_load_impl,
     doc = "`bazel run` target that loads the child of an index matching this machine (or `-- --platform os/arch`) into docker or podman." + _DOC,
-    attrs = {
-        "index": attr.label(doc = "The `image_index` to load from.", mandatory = True, providers = [ImageIndexInfo]),
-        "tools": attr.string_list(doc = "Engines to try, in order (commands on PATH, or paths).", default = ["docker", "podman"]),
-        "_launcher": LAUNCHER,
-    },
+    attrs = dict(_ATTRS, index = attr.label(doc = "The `image_index` to load from.", mandatory = True, providers = [ImageIndexInfo])),
     executable = True,
 )
