@@ -33,6 +33,33 @@ def _split(name, platform):
         fail("image_pull(name = %r): platform %r: no @platforms//cpu constraint for %r (known: %s)" % (name, platform, "/".join(parts[1:]), ", ".join(sorted(_CPUS))))
     return parts[0], _CPUS[arch]
 
+def run_pull(rctx, strata, name, platform, sub = None):
+    """Runs `strata pull` of one platform of rctx.attr.image; returns its pulled.json.
+
+    Args:
+      rctx: the image_pull repository context.
+      strata: path of the strata tool for this machine.
+      name: the name of the generated target, for messages.
+      platform: `os/arch[/variant]` to pull.
+      sub: the directory to pull into (one child of `platforms`); None: the
+        repository's root.
+
+    Returns:
+      The decoded pulled.json.
+    """
+    cmd = [strata, "pull", "--name", name, "--image", rctx.attr.image, "--platform", platform, "--out", str(rctx.path(sub or "."))]
+    if rctx.attr.digest:
+        cmd.extend(["--digest", rctx.attr.digest])
+    if rctx.attr.tag:
+        cmd.extend(["--tag", rctx.attr.tag])
+    if rctx.attr.download_layers:
+        cmd.append("--layers")
+    rctx.report_progress("Pulling %s for %s" % (rctx.attr.image, platform) if sub else "Pulling %s" % rctx.attr.image)
+    res = rctx.execute(cmd, timeout = rctx.attr.timeout)
+    if res.return_code != 0:
+        fail(res.stderr)
+    return read_pulled(rctx, sub + "/pulled.json" if sub else "pulled.json")
+
 def pull_platforms(rctx, name, strata):
     """Pulls every platform of rctx.attr.platforms and writes the BUILD file.
 
@@ -45,18 +72,7 @@ def pull_platforms(rctx, name, strata):
     for platform in rctx.attr.platforms:
         os, cpus = _split(name, platform)
         sub = platform.replace("/", "_")
-        cmd = [strata, "pull", "--name", name, "--image", rctx.attr.image, "--platform", platform, "--out", str(rctx.path(sub))]
-        if rctx.attr.digest:
-            cmd.extend(["--digest", rctx.attr.digest])
-        if rctx.attr.tag:
-            cmd.extend(["--tag", rctx.attr.tag])
-        if rctx.attr.download_layers:
-            cmd.append("--layers")
-        rctx.report_progress("Pulling %s for %s" % (rctx.attr.image, platform))
-        res = rctx.execute(cmd, timeout = rctx.attr.timeout)
-        if res.return_code != 0:
-            fail(res.stderr)
-        info = read_pulled(rctx, sub + "/pulled.json")
+        info = run_pull(rctx, strata, name, platform, sub)
         children.append(struct(platform = platform, sub = sub, os = os, cpus = cpus, info = info))
 
     lines = [
