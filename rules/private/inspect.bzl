@@ -1,6 +1,6 @@
 """image_inspect and the index's `.inspect`: `bazel run` targets that print what an image or index holds."""
 
-load(":actions.bzl", "add_image_files", "image_files_inputs")
+load(":actions.bzl", "add_image_files", "image_files_inputs", "run_local")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
@@ -10,10 +10,8 @@ load(":strata_attr.bzl", "STRATA_EXEC")
 def _inspect(ctx, args, inputs, mnemonic, what):
     """Runs the inspect action; returns the target that prints its text.
 
-    Described by a local action, not at run time: Bazel 4 with Build without
-    the Bytes does not download a run target's runfiles that were remote
-    cache hits, while a no-remote action's output is always on this machine
-    (its small inputs are fetched for it). No layer blob is read.
+    Described at build time by a local action (see run_local), not when it
+    runs. No layer blob is read.
 
     Args:
       ctx: the rule context.
@@ -27,15 +25,7 @@ def _inspect(ctx, args, inputs, mnemonic, what):
     """
     text = ctx.actions.declare_file(ctx.label.name + ".txt")
     args.add("--out", text)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = inputs,
-        outputs = [text],
-        mnemonic = mnemonic,
-        progress_message = "Describing %s" % what,
-        execution_requirements = {"no-remote": "1"},
-    )
+    run_local(ctx, args, inputs, text, mnemonic, "Describing %s" % what)
     run = "while IFS= read -r line; do printf '%%s\\n' \"$line\"; done < \"%s\"" % text.short_path
     return [launcher(ctx, "prints what strata wrote at build time.", run, [text], files = [text])]
 

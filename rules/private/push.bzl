@@ -1,6 +1,6 @@
 """image_push: `bazel run` target that pushes an image to repositories and tags."""
 
-load(":actions.bzl", "image_files_inputs")
+load(":actions.bzl", "image_files_inputs", "run_local")
 load(":attach.bzl", "attach_args")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
@@ -41,15 +41,7 @@ def tag_template_args(ctx, args, templates):
     targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
     targs.add_all(templates, before_each = "--template")
     targs.add_all(status, before_each = "--status")
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [targs],
-        inputs = status,
-        outputs = [tags_file],
-        mnemonic = "StrataTags",
-        progress_message = "Expanding tags of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    run_local(ctx, targs, status, tags_file, "StrataTags", "Expanding tags of %s" % label_str(ctx.label))
     return status + [tags_file]
 
 def write_push_spec(ctx, args, inputs, mnemonic = "StrataPushSpec"):
@@ -73,15 +65,7 @@ def write_push_spec(ctx, args, inputs, mnemonic = "StrataPushSpec"):
     """
     spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     args.add("--out", spec)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = inputs,
-        outputs = [spec],
-        mnemonic = mnemonic,
-        progress_message = "Writing push spec of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    run_local(ctx, args, inputs, spec, mnemonic, "Writing push spec of %s" % label_str(ctx.label))
     return spec
 
 def push_command(ctx, command, spec):
