@@ -60,6 +60,36 @@ def run_pull(rctx, strata, name, platform, sub = None):
         fail(res.stderr)
     return read_pulled(rctx, sub + "/pulled.json" if sub else "pulled.json")
 
+def pulled_image_target(name, info, prefix, visibility = ""):
+    """The pulled_image target, in a BUILD file, of what `strata pull` wrote.
+
+    Args:
+      name: the target's name.
+      info: the pull's pulled.json.
+      prefix: the directory it pulled into, with a trailing `/` ("": the
+        repository's root).
+      visibility: a `visibility = ...,` line to add, or "".
+
+    Returns:
+      The target's lines.
+    """
+    n = info["layers"]
+    return """pulled_image(
+    name = "{name}",
+    blobs = {blobs},
+    config = "{prefix}config.json",
+    descriptors = {descriptors},
+    digest = "{prefix}digest",
+    manifest = "{prefix}manifest.json",
+{visibility})
+""".format(
+        name = name,
+        prefix = prefix,
+        blobs = repr(["%sblobs/layer_%d" % (prefix, i) for i in range(n)] if info["blobs"] else []),
+        descriptors = repr(["%slayer_%d.json" % (prefix, i) for i in range(n)]),
+        visibility = visibility,
+    )
+
 def pull_platforms(rctx, name, strata):
     """Pulls every platform of rctx.attr.platforms and writes the BUILD file.
 
@@ -89,20 +119,7 @@ def pull_platforms(rctx, name, strata):
     ]
     choices = []
     for c in children:
-        n = c.info["layers"]
-        lines.append("""pulled_image(
-    name = "{sub}",
-    blobs = {blobs},
-    config = "{sub}/config.json",
-    descriptors = {descriptors},
-    digest = "{sub}/digest",
-    manifest = "{sub}/manifest.json",
-)
-""".format(
-            sub = c.sub,
-            blobs = repr(["%s/blobs/layer_%d" % (c.sub, i) for i in range(n)] if c.info["blobs"] else []),
-            descriptors = repr(["%s/layer_%d.json" % (c.sub, i) for i in range(n)]),
-        ))
+        lines.append(pulled_image_target(c.sub, c.info, c.sub + "/"))
         for cpu in c.cpus:
             setting = "%s_on_%s_%s" % (c.sub, c.os, cpu)
             lines.append("""config_setting(
