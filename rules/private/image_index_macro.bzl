@@ -1,7 +1,7 @@
 """The `image_index` macro: the index plus its `.push`, `.probe`, `.inspect` and `.load` targets."""
 
 load(":image_index.bzl", "image_index_rule")
-load(":image_macro.bzl", "helper_attrs")
+load(":image_macro.bzl", "helper_targets")
 load(":inspect.bzl", "image_index_inspect")
 load(":load.bzl", "image_index_load")
 load(":push_index.bzl", "image_index_probe", "image_index_push")
@@ -30,16 +30,12 @@ def image_index(
         go to the helpers.
     """
     image_index_rule(name = name, visibility = visibility, tags = tags, **kwargs)
-    common = helper_attrs(kwargs, visibility, tags)
-    for rule, suffix in [(image_index_push, ".push"), (image_index_probe, ".probe")]:
-        rule(
-            name = name + suffix,
-            index = ":" + name,
-            repositories = push_repositories,
-            remote_tags = push_tags,
-            platform_tags = push_platform_tags,
-            stamp = stamp,
-            **common
-        )
-    image_index_inspect(name = name + ".inspect", index = ":" + name, **common)
-    image_index_load(name = name + ".load", index = ":" + name, **common)
+    helper_targets(
+        name,
+        kwargs,
+        visibility,
+        tags,
+        {".inspect": image_index_inspect, ".load": image_index_load, ".probe": image_index_probe, ".push": image_index_push},
+        dict(repositories = push_repositories, remote_tags = push_tags, platform_tags = push_platform_tags, stamp = stamp),
+        index = ":" + name,
+    )
