@@ -4,7 +4,7 @@ load(":image_index.bzl", "image_index_rule")
 load(":image_macro.bzl", "helper_targets")
 load(":inspect.bzl", "image_index_inspect")
 load(":load.bzl", "image_index_load")
-load(":push_index.bzl", "image_index_probe", "image_index_push")
+load(":push.bzl", "image_index_probe", "image_index_push")
 
 def image_index(
         name,
