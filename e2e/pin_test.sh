@@ -32,20 +32,11 @@ v1=$(crane digest "$REG/strata/base:1")
 ws=$SCRATCH/repo/e2e/workspaces/pin
 mkdir -p "$ws/sub"
 cp "$SCRATCH/repo/e2e/workspaces/bad_input/.bazelrc" "$SCRATCH/repo/e2e/workspaces/bad_input/.bazelversion" "$ws/"
-# Odd but legal formatting and comments, which pin must leave as they are.
-cat > "$ws/WORKSPACE" <<WS
-workspace(name = "pin")
-
-local_repository(
-    name = "rules_strata",
-    path = "../../..",
-)
-
-load("@rules_strata//rules:repositories.bzl", "rules_strata_bazel4_offline_dependencies", "rules_strata_dependencies")
-
-rules_strata_dependencies()
-
-rules_strata_bazel4_offline_dependencies()
+# The user's stanza of every test workspace (bad_input's, renamed), then pulls
+# in odd but legal formatting and comments, which pin must leave as they are.
+sed 's/^workspace(name = "bad_input")$/workspace(name = "pin")/' "$SCRATCH/repo/e2e/workspaces/bad_input/WORKSPACE" > "$ws/WORKSPACE"
+grep -qx 'workspace(name = "pin")' "$ws/WORKSPACE" || die "e2e/workspaces/bad_input/WORKSPACE no longer starts with workspace(name = \"bad_input\")"
+cat >> "$ws/WORKSPACE" <<WS
 
 load("@rules_strata//rules:defs.bzl", "image_pull")
 
@@ -136,7 +127,7 @@ same_files() {
 
 doc_block python > "$SCRATCH/doc.python"
 [ -s "$SCRATCH/doc.python" ] || die "docs/pin.md has no \`\`\`python example"
-sed -n 16,25p WORKSPACE | diff -u "$SCRATCH/doc.python" - >&2 || die "docs/pin.md's WORKSPACE lines are not lines 16-25 of the test's WORKSPACE"
+sed -n 17,26p WORKSPACE | diff -u "$SCRATCH/doc.python" - >&2 || die "docs/pin.md's WORKSPACE lines are not lines 17-26 of the test's WORKSPACE"
 pass "docs/pin.md's example pulls are the ones this test pins"
 
 log "pin: pinned bases build; --check passes while the tag has not moved"
@@ -157,8 +148,8 @@ pass "tag 1 moved: $v1 -> $v2"
 rc=$(pin --check)
 cat "$SCRATCH/pin.out" >&2
 expect_eq "--check with a moved tag exits" "$rc" 4
-contains "--check names the stale WORKSPACE pull" "$SCRATCH/pin.out" "WORKSPACE:17: image_pull(name = \"base\") is stale: $REG/strata/base:1 is now $v2, the pin is $v1"
-contains "--check names the single-quoted pull" "$SCRATCH/pin.out" "WORKSPACE:25: image_pull(name = \"base_compact\") is stale"
+contains "--check names the stale WORKSPACE pull" "$SCRATCH/pin.out" "WORKSPACE:18: image_pull(name = \"base\") is stale: $REG/strata/base:1 is now $v2, the pin is $v1"
+contains "--check names the single-quoted pull" "$SCRATCH/pin.out" "WORKSPACE:26: image_pull(name = \"base_compact\") is stale"
 contains "--check names the MODULE.bazel pull" "$SCRATCH/pin.out" "MODULE.bazel:4: strata.pull(name = \"base\") is stale"
 contains "--check says what to run" "$SCRATCH/pin.err" "3 stale pins (exit 4)"
 same_files "--check"
@@ -181,7 +172,7 @@ log "pin: rewrite (default files), then a .bzl named relative to the directory b
 rc=$(pin)
 cat "$SCRATCH/pin.out" >&2
 expect_eq "pin exits" "$rc" 0
-contains "pin says what it pinned" "$SCRATCH/pin.out" "WORKSPACE:17: image_pull(name = \"base\"): pinned $REG/strata/base:1 to $v2 (was $v1)"
+contains "pin says what it pinned" "$SCRATCH/pin.out" "WORKSPACE:18: image_pull(name = \"base\"): pinned $REG/strata/base:1 to $v2 (was $v1)"
 rc=$(cd sub && pin ../bases.bzl)
 expect_eq "pin ../bases.bzl from sub/ exits" "$rc" 0
 contains "pin names the .bzl from the workspace root" "$SCRATCH/pin.out" "bases.bzl:7: image_pull(name = \"base_bzl\"): pinned"

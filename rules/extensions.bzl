@@ -18,6 +18,10 @@ _pull = tag_class(
     attrs = dict(PULL_ATTRS, name = attr.string(mandatory = True, doc = "Repository name to use_repo, and of its target.")),
 )
 
+def _pull_attrs(p):
+    """The image_pull attributes of a `pull` tag (or the struct made of one)."""
+    return {k: getattr(p, k) for k in PULL_ATTRS}
+
 def _strata_impl(module_ctx):
     strata_tool_repositories(name = "strata_tool")
     modules = []
@@ -26,17 +30,7 @@ def _strata_impl(module_ctx):
             name = mod.name,
             is_root = mod.is_root,
             pulls = [
-                struct(
-                    name = p.name,
-                    image = p.image,
-                    digest = p.digest,
-                    tag = p.tag,
-                    platform = p.platform,
-                    platforms = p.platforms,
-                    download_layers = p.download_layers,
-                    timeout = p.timeout,
-                    dev = module_ctx.is_dev_dependency(p),
-                )
+                struct(name = p.name, dev = module_ctx.is_dev_dependency(p), **_pull_attrs(p))
                 for p in mod.tags.pull
             ],
         ))
@@ -44,17 +38,7 @@ def _strata_impl(module_ctx):
     if merged.errors:
         fail("\n".join(merged.errors))
     for name, p in merged.pulls.items():
-        image_pull(
-            name = name,
-            target_name = name,
-            image = p.image,
-            digest = p.digest,
-            tag = p.tag,
-            platform = p.platform,
-            platforms = p.platforms,
-            download_layers = p.download_layers,
-            timeout = p.timeout,
-        )
+        image_pull(name = name, target_name = name, **_pull_attrs(p))
 
     # Tells `bazel mod tidy` which use_repo lines the root module needs.
     root_direct = list(merged.root_direct)

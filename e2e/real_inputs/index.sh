@@ -22,13 +22,14 @@ arm=$(jq -r '.manifests[1].digest' bazel-bin/index/multi.index.json)
 expect_eq "the docker form's media type" "$(jq -r .mediaType bazel-bin/index/explicit_docker.index.json)" \
   "application/vnd.docker.distribution.manifest.list.v2+json"
 
-# The index action's inputs: child manifests and configs (and the tool), no layer.
+# The index action's inputs: each child's image files manifest, manifest and
+# config (and the tool), no layer blob or descriptor.
 bz "$OB" aquery "mnemonic(StrataIndex, $P:multi)" >"$IX/aquery.txt" 2>"$IX/aquery.err" ||
   { cat "$IX/aquery.err" >&2; die "aquery of StrataIndex failed"; }
 inputs=$(sed -n 's/^ *Inputs: \[\(.*\)\]$/\1/p' "$IX/aquery.txt" | tr ',' '\n' | sed 's/^ *//' |
   grep -v '/strata$' | sed 's|.*/||' | sort | tr '\n' ' ')
-expect_eq "StrataIndex reads only the children's manifests and configs" "$inputs" \
-  "app.config.json app.config.json app.manifest.json app.manifest.json "
+expect_eq "StrataIndex reads only the children's image files manifests, manifests and configs (no layer blob)" "$inputs" \
+  "app.config.json app.config.json app.image_files.json app.image_files.json app.manifest.json app.manifest.json "
 
 # A fresh docker-registry: the real distribution registry, strict on manifests.
 port=$(free_port)

@@ -85,6 +85,32 @@ def write_image_file(ctx, command, mnemonic, what, output, image, extra_args = [
         progress_message = "Writing %s %s" % (what, label_str(ctx.label)),
     )
 
+def run_local(ctx, args, inputs, output, mnemonic, progress_message):
+    """Runs strata on this machine for a small file a `bazel run` target reads.
+
+    no-remote: with Build without the Bytes, Bazel 4 does not download a run
+    target's runfiles that were remote cache hits, while a no-remote action's
+    output is always on this machine (its small inputs are fetched for it).
+    These actions read no layer blob, so running them here is cheap.
+
+    Args:
+      ctx: the rule context (needs the _strata attribute).
+      args: the strata command line (an Args).
+      inputs: what it reads (never a layer blob).
+      output: the File it writes.
+      mnemonic: action mnemonic.
+      progress_message: what it does, for Bazel's progress lines.
+    """
+    ctx.actions.run(
+        executable = ctx.executable._strata,
+        arguments = [args],
+        inputs = inputs,
+        outputs = [output],
+        mnemonic = mnemonic,
+        progress_message = progress_message,
+        execution_requirements = {"no-remote": "1"},
+    )
+
 def read_pulled(rctx, path):
     """Reads the pulled.json `strata pull` wrote (go/spec.Pulled).
 

@@ -9,6 +9,7 @@ blob is read again. The signing key is never an input here; the push reads
 it when it runs (STRATA_SIGNING_KEY).
 """
 
+load(":actions.bzl", "run_local")
 load(":label.bzl", "label_str")
 
 def _group(target, name):
@@ -38,14 +39,6 @@ def attach_args(ctx, args):
     aargs.add_all(["attach-spec", "--target", label_str(ctx.label), "--out", out])
     aargs.add_all(sbom, before_each = "--sbom")
     aargs.add_all(provenance, before_each = "--provenance")
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [aargs],
-        inputs = sbom + provenance,
-        outputs = [out],
-        mnemonic = "StrataAttachSpec",
-        progress_message = "Bundling the SBOM and provenance of %s for push" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    run_local(ctx, aargs, sbom + provenance, out, "StrataAttachSpec", "Bundling the SBOM and provenance of %s for push" % label_str(ctx.label))
     args.add("--attach-spec", out.short_path)
     return [out]

@@ -35,18 +35,15 @@ def _image_index_impl(ctx):
     if ctx.attr.docker_manifest_list:
         args.add("--docker")
 
-    # Manifests and configs as flags, not image files manifests: the index
-    # action's inputs stay exactly the children's manifests and configs.
+    # Each child's image files manifest, but of the files it names only the
+    # manifest and config are inputs: an index never reads a layer blob.
     inputs = []
-    for label, img in children:
-        args.add("--manifest", img.manifest)
-        args.add("--config", img.config)
-        args.add("--name", label_str(label))
-        inputs.extend([img.manifest, img.config])
+    for _, img in children:
+        args.add("--image-files", img.files)
+        inputs.extend([img.files, img.manifest, img.config])
     ctx.actions.run(
         executable = ctx.executable._strata,
         arguments = [args],
-        # Manifests and configs only: an index never reads a layer blob.
         inputs = inputs,
         outputs = [index, digest, platforms],
         mnemonic = "StrataIndex",
@@ -84,7 +81,8 @@ and `@platforms//cpu` constraints unless the image sets them.
 Default outputs: `NAME.digest` (the index digest) and `NAME.index.json`.
 Output group `oci_layout`: directory `NAME.oci` holding the index and every
 child (`skopeo copy --all oci:NAME.oci:latest ...`). The index action reads
-child manifests and configs only, never a layer blob.
+each child's image files manifest, manifest and config only, never a layer
+blob.
 """,
     attrs = {
         "docker_manifest_list": attr.bool(doc = "Write a Docker manifest list (`application/vnd.docker.distribution.manifest.list.v2+json`) instead of an OCI image index, for clients that only know the Docker form. Children keep their own media type."),

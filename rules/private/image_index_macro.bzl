@@ -1,17 +1,10 @@
 """The `image_index` macro: the index plus its `.push`, `.probe`, `.inspect` and `.load` targets."""
 
 load(":image_index.bzl", "image_index_rule")
-load(":index_helpers.bzl", "image_index_inspect")
+load(":image_macro.bzl", "helper_targets")
+load(":inspect.bzl", "image_index_inspect")
 load(":load.bzl", "image_index_load")
-load(":push_index.bzl", "image_index_probe", "image_index_push")
-
-_COMMON_ATTRS = [
-    "compatible_with",
-    "features",
-    "restricted_to",
-    "target_compatible_with",
-    "testonly",
-]
+load(":push.bzl", "image_index_probe", "image_index_push")
 
 def image_index(
         name,
@@ -37,18 +30,12 @@ def image_index(
         go to the helpers.
     """
     image_index_rule(name = name, visibility = visibility, tags = tags, **kwargs)
-    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
-    common["visibility"] = visibility
-    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
-    for rule, suffix in [(image_index_push, ".push"), (image_index_probe, ".probe")]:
-        rule(
-            name = name + suffix,
-            index = ":" + name,
-            repositories = push_repositories,
-            remote_tags = push_tags,
-            platform_tags = push_platform_tags,
-            stamp = stamp,
-            **common
-        )
-    image_index_inspect(name = name + ".inspect", index = ":" + name, **common)
-    image_index_load(name = name + ".load", index = ":" + name, **common)
+    helper_targets(
+        name,
+        kwargs,
+        visibility,
+        tags,
+        {".inspect": image_index_inspect, ".load": image_index_load, ".probe": image_index_probe, ".push": image_index_push},
+        dict(repositories = push_repositories, remote_tags = push_tags, platform_tags = push_platform_tags, stamp = stamp),
+        index = ":" + name,
+    )

@@ -17,6 +17,29 @@ _COMMON_ATTRS = [
     "testonly",
 ]
 
+def helper_targets(name, kwargs, visibility, tags, rules, push_attrs, **main):
+    """Declares a macro's helper targets: `name.push`, `name.probe`, `name.load`, `name.inspect`.
+
+    Args:
+      name: the main target's name.
+      kwargs: the main target's other attributes; those of _COMMON_ATTRS go
+        to every helper.
+      visibility: the main target's visibility, for all its targets.
+      tags: the main target's tags; the helpers get them too, plus `manual`.
+      rules: {suffix: rule} of each helper.
+      push_attrs: attributes of `.push` and `.probe` only.
+      **main: the helpers' attribute naming the main target.
+    """
+    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
+    common["visibility"] = visibility
+
+    # `manual`: `bazel build //...` builds the image, not every way to run it.
+    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
+    common.update(main)
+    for suffix, rule in rules.items():
+        attrs = dict(common, **push_attrs) if suffix in (".push", ".probe") else common
+        rule(name = name + suffix, **attrs)
+
 def image(
         name,
         push_repositories = [],
@@ -40,19 +63,12 @@ def image(
         go to the helpers.
     """
     image_rule(name = name, visibility = visibility, tags = tags, stamp = stamp, **kwargs)
-    common = {k: kwargs[k] for k in _COMMON_ATTRS if k in kwargs}
-    common["visibility"] = visibility
-
-    # `manual`: `bazel build //...` builds the image, not every way to run it.
-    common["tags"] = (tags or []) + ([] if "manual" in (tags or []) else ["manual"])
-    for rule, suffix in [(image_push, ".push"), (image_probe, ".probe")]:
-        rule(
-            name = name + suffix,
-            image = ":" + name,
-            repositories = push_repositories,
-            remote_tags = push_tags,
-            stamp = stamp,
-            **common
-        )
-    image_load(name = name + ".load", image = ":" + name, **common)
-    image_inspect(name = name + ".inspect", image = ":" + name, **common)
+    helper_targets(
+        name,
+        kwargs,
+        visibility,
+        tags,
+        {".inspect": image_inspect, ".load": image_load, ".probe": image_probe, ".push": image_push},
+        dict(repositories = push_repositories, remote_tags = push_tags, stamp = stamp),
+        image = ":" + name,
+    )

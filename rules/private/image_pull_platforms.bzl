@@ -33,6 +33,63 @@ def _split(name, platform):
         fail("image_pull(name = %r): platform %r: no @platforms//cpu constraint for %r (known: %s)" % (name, platform, "/".join(parts[1:]), ", ".join(sorted(_CPUS))))
     return parts[0], _CPUS[arch]
 
+def run_pull(rctx, strata, name, platform, sub = None):
+    """Runs `strata pull` of one platform of rctx.attr.image; returns its pulled.json.
+
+    Args:
+      rctx: the image_pull repository context.
+      strata: path of the strata tool for this machine.
+      name: the name of the generated target, for messages.
+      platform: `os/arch[/variant]` to pull.
+      sub: the directory to pull into (one child of `platforms`); None: the
+        repository's root.
+
+    Returns:
+      The decoded pulled.json.
+    """
+    cmd = [strata, "pull", "--name", name, "--image", rctx.attr.image, "--platform", platform, "--out", str(rctx.path(sub or "."))]
+    if rctx.attr.digest:
+        cmd.extend(["--digest", rctx.attr.digest])
+    if rctx.attr.tag:
+        cmd.extend(["--tag", rctx.attr.tag])
+    if rctx.attr.download_layers:
+        cmd.append("--layers")
+    rctx.report_progress("Pulling %s for %s" % (rctx.attr.image, platform) if sub else "Pulling %s" % rctx.attr.image)
+    res = rctx.execute(cmd, timeout = rctx.attr.timeout)
+    if res.return_code != 0:
+        fail(res.stderr)
+    return read_pulled(rctx, sub + "/pulled.json" if sub else "pulled.json")
+
+def pulled_image_target(name, info, prefix, visibility = ""):
+    """The pulled_image target, in a BUILD file, of what `strata pull` wrote.
+
+    Args:
+      name: the target's name.
+      info: the pull's pulled.json.
+      prefix: the directory it pulled into, with a trailing `/` ("": the
+        repository's root).
+      visibility: a `visibility = ...,` line to add, or "".
+
+    Returns:
+      The target's lines.
+    """
+    n = info["layers"]
+    return """pulled_image(
+    name = "{name}",
+    blobs = {blobs},
+    config = "{prefix}config.json",
+    descriptors = {descriptors},
+    digest = "{prefix}digest",
+    manifest = "{prefix}manifest.json",
+{visibility})
+""".format(
+        name = name,
+        prefix = prefix,
+        blobs = repr(["%sblobs/layer_%d" % (prefix, i) for i in range(n)] if info["blobs"] else []),
+        descriptors = repr(["%slayer_%d.json" % (prefix, i) for i in range(n)]),
+        visibility = visibility,
+    )
+
 def pull_platforms(rctx, name, strata):
     """Pulls every platform of rctx.attr.platforms and writes the BUILD file.
 
@@ -45,18 +102,7 @@ def pull_platforms(rctx, name, strata):
     for platform in rctx.attr.platforms:
         os, cpus = _split(name, platform)
         sub = platform.replace("/", "_")
-        cmd = [strata, "pull", "--name", name, "--image", rctx.attr.image, "--platform", platform, "--out", str(rctx.path(sub))]
-        if rctx.attr.digest:
-            cmd.extend(["--digest", rctx.attr.digest])
-        if rctx.attr.tag:
-            cmd.extend(["--tag", rctx.attr.tag])
-        if rctx.attr.download_layers:
-            cmd.append("--layers")
-        rctx.report_progress("Pulling %s for %s" % (rctx.attr.image, platform))
-        res = rctx.execute(cmd, timeout = rctx.attr.timeout)
-        if res.return_code != 0:
-            fail(res.stderr)
-        info = read_pulled(rctx, sub + "/pulled.json")
+        info = run_pull(rctx, strata, name, platform, sub)
         children.append(struct(platform = platform, sub = sub, os = os, cpus = cpus, info = info))
 
     lines = [
@@ -73,20 +119,7 @@ def pull_platforms(rctx, name, strata):
     ]
     choices = []
     for c in children:
-        n = c.info["layers"]
-        lines.append("""pulled_image(
-    name = "{sub}",
-    blobs = {blobs},
-    config = "{sub}/config.json",
-    descriptors = {descriptors},
-    digest = "{sub}/digest",
-    manifest = "{sub}/manifest.json",
-)
-""".format(
-            sub = c.sub,
-            blobs = repr(["%s/blobs/layer_%d" % (c.sub, i) for i in range(n)] if c.info["blobs"] else []),
-            descriptors = repr(["%s/layer_%d.json" % (c.sub, i) for i in range(n)]),
-        ))
+        lines.append(pulled_image_target(c.sub, c.info, c.sub + "/"))
         for cpu in c.cpus:
             setting = "%s_on_%s_%s" % (c.sub, c.os, cpu)
             lines.append("""config_setting(

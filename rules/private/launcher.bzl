@@ -1,14 +1,45 @@
-"""The `bazel run` script of push, probe and pin targets: strata from runfiles, with arguments recorded at build time."""
+"""The `bazel run` script of push, probe, pin, load and inspect targets: one template, run from the runfiles tree."""
 
-# The template every strata `bazel run` target expands (with STRATA_RUN).
+# The template every strata `bazel run` target expands.
 LAUNCHER = attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True)
+
+def launcher(ctx, what, run, runfiles, script = None, files = []):
+    """The `bazel run` script of a target: run, started in the runfiles tree.
+
+    The script changes to the workspace's runfiles directory, wherever it is
+    started from (`$self` is its absolute path, `$STRATA_ORIG_PWD` where it
+    was started), then runs the shell lines run.
+
+    Args:
+      ctx: the rule's context (_launcher = LAUNCHER).
+      what: what the script does, for its header comment.
+      run: bash lines to run in the runfiles tree.
+      runfiles: Files the script reads.
+      script: the File to write, if the caller declared it (to name its
+        path in run); None: NAME.sh.
+      files: more default outputs besides the script.
+
+    Returns:
+      The target's DefaultInfo.
+    """
+    script = script or ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.expand_template(
+        template = ctx.file._launcher,
+        output = script,
+        substitutions = {
+            "%{run}": run.rstrip("\n"),
+            "%{what}": what,
+            "%{workspace}": ctx.workspace_name,
+        },
+        is_executable = True,
+    )
+    return DefaultInfo(executable = script, files = depset([script] + files), runfiles = ctx.runfiles(files = runfiles))
 
 def strata_launcher(ctx, args, runfiles = []):
     """The `bazel run` script of a strata command: strata with args, from runfiles.
 
-    The script runs from the runfiles tree, wherever it is started from,
-    reads its arguments (one per line) from a file, and appends those the
-    user gives after `--`.
+    The script reads its arguments (one per line) from a file, and appends
+    those the user gives after `--`.
 
     Args:
       ctx: the rule's context (_launcher = LAUNCHER, _strata_run = STRATA_RUN).
@@ -20,16 +51,7 @@ def strata_launcher(ctx, args, runfiles = []):
     """
     cmd = ctx.actions.declare_file(ctx.label.name + ".args")
     args.set_param_file_format("multiline")
-    script = ctx.actions.declare_file(ctx.label.name + ".sh")
-    ctx.actions.expand_template(
-        template = ctx.file._launcher,
-        output = script,
-        substitutions = {
-            "%{strata}": ctx.executable._strata_run.short_path,
-            "%{workspace}": ctx.workspace_name,
-            "%{args_file}": cmd.short_path,
-        },
-        is_executable = True,
-    )
     ctx.actions.write(cmd, args)
-    return [DefaultInfo(executable = script, runfiles = ctx.runfiles(files = runfiles + [cmd, ctx.executable._strata_run]))]
+    run = 'mapfile -t args < "%s"\nexec "%s" "${args[@]}" "$@"' % (cmd.short_path, ctx.executable._strata_run.short_path)
+    what = "runs strata with the arguments recorded at build time (and any after `--`)."
+    return [launcher(ctx, what, run, runfiles + [cmd, ctx.executable._strata_run])]

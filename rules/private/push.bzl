@@ -1,7 +1,8 @@
-"""image_push: `bazel run` target that pushes an image to repositories and tags."""
+"""image_push, image_probe and the index's image_index_push, image_index_probe: `bazel run` targets that push an image or index, or check that it is pushed."""
 
-load(":actions.bzl", "image_files_inputs")
+load(":actions.bzl", "add_image_files", "image_files_inputs", "run_local")
 load(":attach.bzl", "attach_args")
+load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
 load(":launcher.bzl", "LAUNCHER", "strata_launcher")
@@ -41,15 +42,7 @@ def tag_template_args(ctx, args, templates):
     targs.add_all(["tags", "--target", label_str(ctx.label), "--out", tags_file])
     targs.add_all(templates, before_each = "--template")
     targs.add_all(status, before_each = "--status")
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [targs],
-        inputs = status,
-        outputs = [tags_file],
-        mnemonic = "StrataTags",
-        progress_message = "Expanding tags of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    run_local(ctx, targs, status, tags_file, "StrataTags", "Expanding tags of %s" % label_str(ctx.label))
     return status + [tags_file]
 
 def write_push_spec(ctx, args, inputs, mnemonic = "StrataPushSpec"):
@@ -73,15 +66,7 @@ def write_push_spec(ctx, args, inputs, mnemonic = "StrataPushSpec"):
     """
     spec = ctx.actions.declare_file(ctx.label.name + ".push.json")
     args.add("--out", spec)
-    ctx.actions.run(
-        executable = ctx.executable._strata,
-        arguments = [args],
-        inputs = inputs,
-        outputs = [spec],
-        mnemonic = mnemonic,
-        progress_message = "Writing push spec of %s" % label_str(ctx.label),
-        execution_requirements = {"no-remote": "1"},
-    )
+    run_local(ctx, args, inputs, spec, mnemonic, "Writing push spec of %s" % label_str(ctx.label))
     return spec
 
 def push_command(ctx, command, spec):
@@ -117,16 +102,21 @@ def _image_push_impl(ctx, command = "push"):
         runfiles.extend(attach_args(ctx, args))
     return strata_launcher(ctx, args, runfiles)
 
-_ATTRS = {
-    "image": attr.label(doc = "The `image` (or `image_pull`) the repositories should hold: what push uploads and probe looks for.", mandatory = True, providers = [ImageInfo]),
-    "remote_tags": attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when the stamped push runs (`bazel run --stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, volatile keys included, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact). See [stamping](stamping.md)."),
-    "repositories": attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
-    "stamp": attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (a push with templates then fails, naming them, unless run with `-- --skip-tag-templates`); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+# What push and probe targets, of an image or an index, run with.
+_PRIVATE_ATTRS = {
     "_launcher": LAUNCHER,
     "_stamp_flag": attr.label(default = Label("//rules/private:stamp_flag")),
     "_strata": STRATA_EXEC,
     "_strata_run": STRATA_RUN,
 }
+
+_ATTRS = dict(
+    _PRIVATE_ATTRS,
+    image = attr.label(doc = "The `image` (or `image_pull`) the repositories should hold: what push uploads and probe looks for.", mandatory = True, providers = [ImageInfo]),
+    remote_tags = attr.string_list(doc = "Tags to set in every repository. `{VAR}` placeholders are filled from Bazel's workspace status when the stamped push runs (`bazel run --stamp`), e.g. `pr-{PR_NUMBER}-{SHORT_SHA}`, volatile keys included, and the result is sanitized into a legal tag (lowercase, `/` → `-`, at most 128 characters, keeping the part after the last `-` intact). See [stamping](stamping.md)."),
+    repositories = attr.string_list(doc = "Repositories to push to, e.g. `registry.example.com/team/app`; several registries or organisations in one run."),
+    stamp = attr.int(doc = "1: fill tag templates from the workspace status; 0: do not (a push with templates then fails, naming them, unless run with `-- --skip-tag-templates`); -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+)
 
 def _image_probe_impl(ctx):
     return _image_push_impl(ctx, command = "probe")
@@ -167,5 +157,54 @@ provenance attested in cosign's format. See [signing](signing.md).
         ),
         dry_run = attr.bool(doc = "Only list what would be uploaded and tagged.", default = False),
     ),
+    executable = True,
+)
+
+def _index_push_impl(ctx, command = "push-index"):
+    idx = ctx.attr.index[ImageIndexInfo]
+
+    # One small local file with the index and, per child, what `strata push`
+    # needs (as image_push's push spec): never a blob, see write_push_spec.
+    sargs = ctx.actions.args()
+    sargs.add_all(["index-push-spec", "--index", idx.index, "--index-digest", idx.digest])
+    spec = write_push_spec(ctx, sargs, [idx.index, idx.digest] + add_image_files(sargs, idx.images), "StrataIndexPushSpec")
+    args, runfiles = push_command(ctx, command, spec)
+    if ctx.attr.platform_tags:
+        args.add("--platform-tags")
+    return strata_launcher(ctx, args, runfiles)
+
+def _index_probe_impl(ctx):
+    return _index_push_impl(ctx, command = "probe-index")
+
+_INDEX_ATTRS = dict(
+    _PRIVATE_ATTRS,
+    index = attr.label(doc = "The `image_index` to push.", mandatory = True, providers = [ImageIndexInfo]),
+    platform_tags = attr.bool(doc = "Also point `{tag}-{arch}` (`{tag}-{arch}{variant}` with a variant, e.g. `1.2-armv7`) at each child, for clients that do not read indexes yet."),
+    remote_tags = attr.string_list(doc = "Tags to set on the index in every repository; `{VAR}` templates as in image_push. Children get no tags (unless `platform_tags`)."),
+    repositories = attr.string_list(doc = "Repositories to push to."),
+    stamp = attr.int(doc = "1: fill tag templates from the workspace status; 0: do not; -1: follow `--stamp`.", default = -1, values = [-1, 0, 1]),
+)
+
+image_index_push = rule(
+    implementation = _index_push_impl,
+    doc = """`bazel run` target that pushes an image index: every child's blobs and manifest first, the index last.
+
+Tags go on the index only (plus `{tag}-{arch}` per child with
+`platform_tags`). A repository that already holds the index costs one
+request (plus one per tag). Arguments after `--` as for image_push:
+`--repository R`, `--tag T`, `--dry-run`, `--refs-out FILE`, `--attempts N`,
+`--timeout D`, `--jobs N`.
+""",
+    attrs = _INDEX_ATTRS,
+    executable = True,
+)
+
+image_index_probe = rule(
+    implementation = _index_probe_impl,
+    doc = """`bazel run` target that tells whether every repository already holds the image index and its tags.
+
+Exit code 0: everything is pushed; 3: something is missing; 1: an error.
+""",
+    attrs = _INDEX_ATTRS,
     executable = True,
 )

@@ -1,7 +1,7 @@
 """Analysis tests: what the image and push actions read.
 
-The image, inspect and push-spec actions consume layer descriptors, never
-layer blobs: a remote-cache user then downloads kilobytes, and the image
+The image, inspect, push-spec and index actions consume layer descriptors
+(the index: child manifests and configs), never layer blobs: a remote-cache user then downloads kilobytes, and the image
 action's key does not hash megabytes. These tests fail if a change makes any
 of them take a blob (`*.tar`, `*.tar.gz`, `*.tar.zst`) as input.
 """

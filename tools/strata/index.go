@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
@@ -9,15 +8,13 @@ import (
 	"github.com/strata-build/rules_strata/go/usererr"
 )
 
-// runIndex writes an image index from child manifests and configs (never a
-// layer blob): the StrataIndex action of image_index.
+// runIndex writes an image index from each child's image files manifest,
+// reading only the manifest and config it names (never a layer blob): the
+// StrataIndex action of image_index.
 func runIndex(args []string) error {
 	fs := newFlags("index")
 	target := fs.String("target", "", "label of the image_index, for messages")
-	var manifests, configs, names repeated
-	fs.Var(&manifests, "manifest", "child image manifest JSON (repeat, in index order)")
-	fs.Var(&configs, "config", "child image config JSON (repeat; pairs with --manifest)")
-	fs.Var(&names, "name", "label of the child image, for messages (repeat; pairs with --manifest)")
+	files := childFlag(fs)
 	docker := fs.Bool("docker", false, "write a Docker manifest list instead of an OCI image index")
 	out := fs.String("out", "", "output: index JSON")
 	digest := fs.String("digest", "", "output: index digest (sha256:<hex>)")
@@ -25,15 +22,9 @@ func runIndex(args []string) error {
 	if err := parseFlags(fs, args, "out", "digest"); err != nil {
 		return err
 	}
-	if len(configs) != len(manifests) || len(names) != len(manifests) {
-		return fmt.Errorf("%d manifests, %d configs, %d names", len(manifests), len(configs), len(names))
-	}
-	children := make([]index.Child, len(manifests))
-	for i := range manifests {
-		var err error
-		if children[i], err = readChild(names[i], manifests[i], configs[i]); err != nil {
-			return err
-		}
+	children, err := readChildren(*files)
+	if err != nil {
+		return err
 	}
 	res, err := index.Build(children, index.Options{Docker: *docker})
 	if ie, ok := err.(*index.Error); ok {
@@ -66,19 +57,14 @@ func readChildren(paths []string) ([]index.Child, error) {
 	}
 	children := make([]index.Child, len(files))
 	for i, f := range files {
-		if children[i], err = readChild(f.Target, f.Manifest, f.Config); err != nil {
+		c := index.Child{Name: f.Target}
+		if c.Manifest, err = os.ReadFile(f.Manifest); err != nil {
 			return nil, err
 		}
+		if c.Config, err = os.ReadFile(f.Config); err != nil {
+			return nil, err
+		}
+		children[i] = c
 	}
 	return children, nil
-}
-
-// readChild reads one child's manifest and config bytes.
-func readChild(name, manifest, config string) (index.Child, error) {
-	c := index.Child{Name: name}
-	var err error
-	if c.Manifest, err = os.ReadFile(manifest); err == nil {
-		c.Config, err = os.ReadFile(config)
-	}
-	return c, err
 }
