@@ -122,12 +122,18 @@ mkdir -p "$SCRATCH/fakebin"
 printf '#!/bin/sh\n[ "$1" = load ] && cat > %s\n' "$SCRATCH/loaded.tar" > "$SCRATCH/fakebin/podman"
 chmod +x "$SCRATCH/fakebin/podman"
 bz "$OB" build //examples/hello:image.load >/dev/null 2>&1
+# The load writes the archive while the engine reads it: building .load
+# builds no NAME.tar (a full copy of every layer that podman does not read).
+[ ! -e bazel-bin/examples/hello/image.tar ] || die "building .load wrote bazel-bin/examples/hello/image.tar"
+pass "building .load writes no image.tar"
 STRATA_LOAD_VIA=archive PATH=$SCRATCH/fakebin:/usr/bin:/bin bazel-bin/examples/hello/image.load.sh 2>/dev/null
-check "podman load got the exact tarball" cmp -s "$SCRATCH/loaded.tar" bazel-bin/examples/hello/image.tar
+bz "$OB" build //examples/hello:image --output_groups=tarball >/dev/null 2>&1
+check "podman load got exactly the tarball output group's bytes" cmp -s "$SCRATCH/loaded.tar" bazel-bin/examples/hello/image.tar
 if PATH=/nonexistent /bin/bash bazel-bin/examples/hello/image.load.sh > "$SCRATCH/noload.txt" 2>&1; then
   die "load without docker or podman succeeded"
 fi
 contains "load explains what is missing" "$SCRATCH/noload.txt" "neither docker nor podman is on PATH"
+contains "load says how to get the docker-archive" "$SCRATCH/noload.txt" "bazel build //examples/hello:image --output_groups=tarball"
 
 log "a base pulled by digest: its layer is never downloaded"
 ensure_example_registry

@@ -4,9 +4,11 @@ One script for both: an image is an index of one child that needs no
 platform choice.
 """
 
+load(":actions.bzl", "write_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":launcher.bzl", "LAUNCHER", "launcher")
+load(":strata_attr.bzl", "STRATA_RUN")
 
 # What the load target runs from its runfiles tree (launcher.sh.tpl): only
 # bash builtins until an engine runs: the script must explain itself even
@@ -17,10 +19,13 @@ load(":launcher.bzl", "LAUNCHER", "launcher")
 # `podman pull oci:DIR`, which asks the store for each layer before it opens
 # the blob, so a layer the store already has is neither read nor written.
 # Every other engine (docker, nerdctl, a remote podman) gets the
-# docker-archive on stdin; docker skips the layers it has on its side.
+# docker-archive on stdin, written by strata while the engine reads it (no
+# NAME.tar is built for a load: a podman load would not read it, and it is a
+# full copy of every layer); docker skips the layers it has on its side.
 _RUN = """label="{label}"
+strata="{strata}"
 # One entry per child image, in index order.
-tarballs=({tarballs})
+image_files=({image_files})
 manifests=({manifests})
 digests=({digests})
 repo_tags=({repo_tags})
@@ -64,20 +69,12 @@ if [[ -n $platforms_file ]]; then
     exit 1
   fi
 fi
-tarball=$PWD/${{tarballs[$child]}}
-
-# where prints the tarball's path outside the runfiles tree: under the
-# workspace's bazel-bin when `bazel run` started us, else beside this script
-# in Bazel's output tree.
-where() {{
-  local rel="{tarball_in_bin}" bin=${{self%/{script_in_bin}}}
-  [[ -n $platforms_file ]] && rel=""
-  if [[ -n $rel && -n "${{BUILD_WORKSPACE_DIRECTORY:-}}" && "$BUILD_WORKSPACE_DIRECTORY/bazel-bin/$rel" -ef $tarball ]]; then
-    echo "$BUILD_WORKSPACE_DIRECTORY/bazel-bin/$rel"
-  elif [[ -n $rel && $bin != "$self" && "$bin/$rel" -ef $tarball ]]; then
-    echo "$bin/$rel"
+# archive_hint says how to get the docker-archive without an engine.
+archive_hint() {{
+  if [[ -n $platforms_file ]]; then
+    echo "STRATA_LOAD_ENGINE=/path/to/an/engine bazel run $label.load"
   else
-    echo "$tarball"
+    echo "bazel build $label --output_groups=tarball (bazel-bin/.../NAME.tar)"
   fi
 }}
 
@@ -150,7 +147,7 @@ if [[ -n "${{STRATA_LOAD_ENGINE:-}}" ]]; then
   engines=("$STRATA_LOAD_ENGINE")
   if ! command -v "$STRATA_LOAD_ENGINE" >/dev/null 2>&1; then
     echo "ERROR: $label: STRATA_LOAD_ENGINE=$STRATA_LOAD_ENGINE: no such command on PATH." >&2
-    echo "  fix: install it, name it by its path, or unset STRATA_LOAD_ENGINE to try {tools_text}; or use the tarball directly: $(where)" >&2
+    echo "  fix: install it, name it by its path, or unset STRATA_LOAD_ENGINE to try {tools_text}; or write the docker-archive: $(archive_hint)" >&2
     exit 1
   fi
 else
@@ -176,21 +173,19 @@ for engine in "${{engines[@]}}"; do
     exit 0
   fi
   echo "loading $what into $engine" >&2
-  exec "$engine" load "$@" < "$tarball"
+  tag_args=()
+  for tag in ${{repo_tags[$child]}}; do tag_args+=(--tag "$tag"); done
+  "$strata" docker-archive --image-files "${{image_files[$child]}}" "${{tag_args[@]}}" --out - | "$engine" load "$@"
+  exit 0
 done
 if ((skipped)); then
   echo "ERROR: $label: no engine on PATH could load the image ({tools_text}; see above)." >&2
 else
   echo "ERROR: $label: {none_on_path}." >&2
 fi
-echo "  fix: install one of them, or use the tarball directly: $(where)" >&2
+echo "  fix: install one of them, or write the docker-archive: $(archive_hint)" >&2
 exit 1
 """
-
-def _bin_relative(ctx, f):
-    """f's path under the output tree's bin directory, or "" if it is elsewhere."""
-    prefix = ctx.bin_dir.path + "/"
-    return f.path[len(prefix):] if f.path.startswith(prefix) else ""
 
 def _none_on_path(tools):
     if len(tools) == 1:
@@ -233,20 +228,29 @@ def load_script(ctx, label, images, tools, platforms = None):
     # Children of one image split over platforms share short_paths (only
     # their configuration directories differ), so in runfiles one would hide
     # the other: in an index each child's files get names of their own.
-    tarballs, manifests, configs, digests, tags, layer_lines, files = [], [], [], [], [], [], []
+    image_files, manifests, configs, digests, tags, layer_lines, files = [], [], [], [], [], [], []
     for i, img in enumerate(images):
-        t, m, c, d = _stage(ctx, platforms == None, i, img.tarball, "image.tar"), _stage(ctx, platforms == None, i, img.manifest, "manifest.json"), _stage(ctx, platforms == None, i, img.config, "config.json"), _stage(ctx, platforms == None, i, img.digest, "digest")
-        tarballs.append(t)
+        staged = {}
+        for f, n in [(img.manifest, "manifest.json"), (img.config, "config.json"), (img.digest, "digest")]:
+            staged[f] = _stage(ctx, platforms == None, i, f, n)
+        pairs = []
+        for j, layer in enumerate(img.layers):
+            staged[layer.descriptor] = _stage(ctx, platforms == None, i, layer.descriptor, "%d.json" % j)
+            if layer.blob:
+                staged[layer.blob] = _stage(ctx, platforms == None, i, layer.blob, "%d.blob" % j)
+                pairs.extend([staged[layer.descriptor], staged[layer.blob]])
+        m, c, d = staged[img.manifest], staged[img.config], staged[img.digest]
+
+        # The docker-archive path hands strata the child's files as the
+        # runfiles tree has them.
+        f = write_image_files(ctx, "%s.d/%d/image" % (ctx.label.name, i), img.files.owner or label, img.manifest, img.config, img.digest, img.layers, paths = {k: v.short_path for k, v in staged.items()})
+        image_files.append(f)
         manifests.append(m)
         configs.append(c)
         digests.append(d)
         tags.append(" ".join(getattr(img, "repo_tags", None) or []))
-        pairs = []
-        for j, layer in enumerate(img.layers):
-            if layer.blob:
-                pairs.extend([_stage(ctx, platforms == None, i, layer.descriptor, "%d.json" % j), _stage(ctx, platforms == None, i, layer.blob, "%d.blob" % j)])
         layer_lines.append("layers_%d=(%s)" % (i, _words(pairs)))
-        files.extend([t, m, c, d] + pairs)
+        files.extend([f] + staged.values())
     if platforms:
         files.append(platforms)
     what = "an image" if platforms == None else "the child of an image index that matches this machine (or --platform os/arch[/variant])"
@@ -255,15 +259,14 @@ def load_script(ctx, label, images, tools, platforms = None):
         tools_text = ", ".join(tools),
         none_on_path = _none_on_path(tools),
         label = label,
-        tarballs = _words(tarballs),
+        strata = ctx.executable._strata_run.short_path,
+        image_files = _words(image_files),
         manifests = _words(manifests),
         digests = _words(digests),
         repo_tags = " ".join([_q(t) for t in tags]),
         layers = "configs=(%s)\n%s" % (_words(configs), "\n".join(layer_lines)),
         platforms = platforms.short_path if platforms else "",
-        tarball_in_bin = _bin_relative(ctx, tarballs[0]),
-        script_in_bin = _bin_relative(ctx, script),
-    ), files, script)
+    ), files + [ctx.executable._strata_run], script)
 
 _DOC = """
 
@@ -274,14 +277,16 @@ through containers-storage (`podman pull oci:DIR` over the built blobs), so
 layers it already has are neither read nor written; other engines get the
 docker-archive on stdin (`STRATA_LOAD_VIA=archive` forces that for podman
 too). Arguments after `--` go to every engine command (podman: global flags
-such as `--storage-driver=vfs`). Without any engine it fails and prints the
-absolute path of the tarball (`bazel-bin/...`).
+such as `--storage-driver=vfs`). strata writes the docker-archive while the
+engine reads it, so a load builds no `NAME.tar`. Without any engine it fails
+and says how to get the docker-archive (`--output_groups=tarball`).
 """
 
 # The attributes of both load rules but the one naming what they load.
 _ATTRS = {
     "tools": attr.string_list(doc = "Engines to try, in order (commands on PATH, or paths).", default = ["docker", "podman"]),
     "_launcher": LAUNCHER,
+    "_strata_run": STRATA_RUN,
 }
 
 def _image_load_impl(ctx):
