@@ -22,16 +22,20 @@ func write(t *testing.T, img v1.Image, shallow bool, tag string) (string, error)
 	return dir, ocilayout.Write(dir, blobimagetest.OnDisk(t, img, shallow), tag)
 }
 
-// topLevel reads index.json of the layout in dir: the layout and what it names.
-func topLevel(t *testing.T, dir string) (layout.Path, []v1.Descriptor) {
+// topLevel reads index.json of the layout in dir, through
+// go-containerregistry's layout reader: the index and what it names.
+func topLevel(t *testing.T, dir string) (v1.ImageIndex, []v1.Descriptor) {
 	t.Helper()
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ii, _ := p.ImageIndex()
+	ii, err := p.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, _ := ii.IndexManifest()
-	return p, m.Manifests
+	return ii, m.Manifests
 }
 
 // TestWrite: go-containerregistry's layout reader finds the image by digest
@@ -42,9 +46,9 @@ func TestWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, m := topLevel(t, dir)
+	top, m := topLevel(t, dir)
 	digest, _ := want.Digest()
-	got, err := p.Image(digest)
+	got, err := top.Image(digest)
 	if err != nil {
 		t.Fatalf("no image %s in the layout: %v", digest, err)
 	}
@@ -94,16 +98,12 @@ func TestWriteIndex(t *testing.T) {
 	if err := ocilayout.WriteIndex(dir, want, "v1"); err != nil {
 		t.Fatal(err)
 	}
-	p, m := topLevel(t, dir)
+	top, m := topLevel(t, dir)
 	digest, _ := want.Digest()
 	if len(m) != 1 || m[0].Digest != digest || m[0].Annotations[ocilayout.RefNameAnnotation] != "v1" {
 		t.Fatalf("index.json: %+v", m)
 	}
-	got, err := p.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	child, err := got.ImageIndex(digest)
+	child, err := top.ImageIndex(digest)
 	if err != nil {
 		t.Fatal(err)
 	}
