@@ -13,7 +13,6 @@
 # execution log or printed output. docs/signing.md's example is run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_go_tools
 COSIGN=$(ensure_cosign)
 ORAS=$(ensure_oras)
 
