@@ -20,10 +20,7 @@ copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"
 OB=$SCRATCH/ob
 DISK=$SCRATCH/disk-cache
-port=$(free_port)
-start_registry "$SCRATCH/reg" "$port"
-trap 'stop_registry "$SCRATCH/reg"; cleanup_servers' EXIT
-R=127.0.0.1:$port
+R=$(test_registry "$SCRATCH/reg")
 LOG=$SCRATCH/reg/registry.log
 # lines_since N PATTERN: registry log lines after line N matching PATTERN.
 lines_since() { tail -n +"$(($1 + 1))" "$LOG" | grep -cE "$2" || true; }
