@@ -14,16 +14,11 @@ ROUNDS=${1:-3}
 W=${BENCH_TMP:-/tmp/strata-bench}/ci
 rm -rf "$W"
 mkdir -p "$W"
-copy_workspace "$W/ws"
-cd "$W/ws"
+bench_workspace "$W/ws"
 ensure_bazel_remote
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "date: $(date -u +%FT%TZ)"
 echo "command: bash bench/ci_bench.sh $ROUNDS"
-mkdir -p bench_trivial
-cat > bench_trivial/BUILD.bazel <<'BUILD'
-genrule(name = "trivial", outs = ["trivial.txt"], cmd = "echo hi > $@")
-BUILD
 
 : > "$W/obs"
 cleanup() {

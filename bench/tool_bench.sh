@@ -11,12 +11,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 W=${BENCH_TMP:-/tmp/strata-bench}/tool
 rm -rf "$W"
 mkdir -p "$W"
-copy_workspace "$W/ws"
-cd "$W/ws"
-mkdir -p bench_trivial
-cat > bench_trivial/BUILD.bazel <<'BUILD'
-genrule(name = "trivial", outs = ["trivial.txt"], cmd = "echo hi > $@")
-BUILD
+bench_workspace "$W/ws"
 proxy=$(go env GOPROXY | tr ',|' '\n\n' | grep -m1 '^http')
 # Output bases in a file: timed runs in $( ... ), where an array would not
 # reach the trap.

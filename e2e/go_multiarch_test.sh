@@ -66,10 +66,7 @@ expect_eq "amd64 child's binary runs natively" "$("$amd/app/hello")" "hello from
 expect_eq "arm64 child's binary runs under qemu-aarch64-static" "$(qemu-aarch64-static "$arm/app/hello")" "hello from linux/arm64"
 
 # A fresh docker-registry: the index and both children, crane picks by platform.
-port=$(free_port)
-start_registry "$SCRATCH/registry" "$port"
-trap 'stop_registry "$SCRATCH/registry"; cleanup_servers' EXIT
-R=127.0.0.1:$port
+R=$(test_registry "$SCRATCH/registry")
 bz "$OB" run //:index.push -- --repository "$R/go/hello" --tag v1 >"$SCRATCH/push.log" 2>&1 ||
   { cat "$SCRATCH/push.log" >&2; die "pushing the index to docker-registry failed"; }
 pass "docker-registry accepts the index and both children"

@@ -2,7 +2,10 @@
 # directory (as a clean clone would have it) and runs real Bazel there, with
 # its own output base, so tests never touch the developer's bazel-* trees.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+# What the suites run: Bazel, registries and image readers (apt), and crane
+# (go.mod's tool block), so no suite has to remember to ask for it.
 ensure_apt_packages
+ensure_go_tools
 
 SCRATCH=${STRATA_E2E_TMP:-/tmp/strata-e2e}/$(basename "$0" .sh)
 rm -rf "$SCRATCH"
@@ -11,6 +14,10 @@ mkdir -p "$SCRATCH"
 # bz called in a subshell (`( ... )`, `$( ... )`) is recorded too.
 OUTPUT_BASES_FILE=$SCRATCH/.output_bases
 : > "$OUTPUT_BASES_FILE"
+# Pid files of the other servers this test started (registries, recorders),
+# one per line, for the same reason.
+SERVER_PIDS_FILE=$SCRATCH/.server_pids
+: > "$SERVER_PIDS_FILE"
 
 # bz OUTPUT_BASE ARGS... runs bazel in the current directory with that output base.
 bz() {
@@ -20,14 +27,39 @@ bz() {
   bazel --output_base="$ob" "$@"
 }
 
-# Stop the Bazel servers this test started (each holds ~150 MB).
+# stop_at_exit PIDFILE: the process whose pid PIDFILE holds is killed when
+# the test exits (by cleanup_servers).
+stop_at_exit() { echo "$1" >> "$SERVER_PIDS_FILE"; }
+
+# Stop the Bazel servers (each holds ~150 MB) and the other servers this test
+# started.
 cleanup_servers() {
-  local ob
+  local ob pidfile
   sort -u "$OUTPUT_BASES_FILE" 2>/dev/null | while read -r ob; do
     bazel --output_base="$ob" shutdown >/dev/null 2>&1 || true
   done
+  sort -u "$SERVER_PIDS_FILE" 2>/dev/null | while read -r pidfile; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
 }
 trap cleanup_servers EXIT
+
+# test_registry DIR [USER PASSWORD] starts docker-registry on a free port
+# (data and registry.log in DIR; with htpasswd auth for USER if given),
+# stopped when the test exits, and prints its address, 127.0.0.1:PORT.
+test_registry() {
+  local dir=$1 port
+  port=$(free_port)
+  mkdir -p "$dir"
+  [ $# -lt 3 ] || htpasswd -Bbn "$2" "$3" > "$dir/htpasswd" 2>/dev/null
+  stop_at_exit "$dir/pid"
+  start_registry "$dir" "$port" ${3:+"$dir/htpasswd"}
+  echo "127.0.0.1:$port"
+}
+
+# docker_auth REGISTRY USER PASSWORD prints a docker config.json that holds
+# those credentials for REGISTRY.
+docker_auth() { printf '{"auths":{"%s":{"auth":"%s"}}}' "$1" "$(printf '%s:%s' "$2" "$3" | base64)"; }
 
 pass() { printf 'PASS: %s\n' "$*"; }
 

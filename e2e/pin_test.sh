@@ -10,19 +10,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 share_tool # one strata tool per test command: its build is not what this suite tests
-ensure_go_tools
 
 copy_workspace "$SCRATCH/repo"
 ensure_example_registry
 crane digest "$EXAMPLE_REGISTRY/strata/base:1" >/dev/null 2>&1 || seed_example_base
 
-port=$(free_port)
-start_registry "$SCRATCH/reg" "$port"
-htpasswd -Bbn ci "pin-$RANDOM" > "$SCRATCH/htpasswd" 2>/dev/null
-auth_port=$(free_port)
-start_registry "$SCRATCH/authreg" "$auth_port" "$SCRATCH/htpasswd"
-trap 'stop_registry "$SCRATCH/reg"; stop_registry "$SCRATCH/authreg"; cleanup_servers' EXIT
-REG=127.0.0.1:$port
+REG=$(test_registry "$SCRATCH/reg")
+AUTH_REG=$(test_registry "$SCRATCH/authreg" ci "pin-$RANDOM")
 export DOCKER_CONFIG=$SCRATCH/no-credentials
 
 crane copy "$EXAMPLE_REGISTRY/strata/base:1" "$REG/strata/base:1" >/dev/null 2>&1 || die "seeding $REG failed"
@@ -91,7 +85,7 @@ load("@rules_strata//rules:defs.bzl", "image_pull")
 def bad():
     image_pull(name = "no_tag", digest = "$v1", image = "$REG/strata/base")
     image_pull(name = "retired", digest = "$v1", image = "$REG/strata/base", tag = "retired")
-    image_pull(name = "private", digest = "$v1", image = "127.0.0.1:$auth_port/private/base", tag = "1")
+    image_pull(name = "private", digest = "$v1", image = "$AUTH_REG/private/base", tag = "1")
 BAD
 cat > "$ws/BUILD.bazel" <<'BUILD'
 load("@rules_strata//rules:defs.bzl", "image")
@@ -202,7 +196,7 @@ cat "$SCRATCH/pin.err" >&2
 expect_eq "--check with unresolvable pulls exits" "$rc" 1
 contains "no tag" "$SCRATCH/pin.err" "ERROR: image_pull(name = \"no_tag\") in bad.bzl:6: no tag to resolve"
 contains "tag gone" "$SCRATCH/pin.err" "ERROR: image_pull(name = \"retired\") in bad.bzl:7: tag \"retired\" does not exist in $REG/strata/base (any more)"
-contains "registry refuses" "$SCRATCH/pin.err" "ERROR: image_pull(name = \"private\") in bad.bzl:8: the registry refused to resolve 127.0.0.1:$auth_port/private/base:1"
+contains "registry refuses" "$SCRATCH/pin.err" "ERROR: image_pull(name = \"private\") in bad.bzl:8: the registry refused to resolve $AUTH_REG/private/base:1"
 contains "registry refuses: how to log in" "$SCRATCH/pin.err" "docker login"
 rc=$(pin bad.bzl)
 expect_eq "pin with unresolvable pulls exits" "$rc" 1

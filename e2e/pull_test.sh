@@ -6,7 +6,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 share_tool # one strata tool per test command: its build is not what this suite tests
-ensure_go_tools
 
 copy_workspace "$SCRATCH/repo"
 ensure_example_registry
@@ -16,12 +15,8 @@ crane push "$SCRATCH/repo/bazel-bin/examples/base/base.oci" "$EXAMPLE_REGISTRY/s
 
 # A registry with htpasswd auth holding the same base.
 SECRET="pull-$RANDOM-pw"
-htpasswd -Bbn ci "$SECRET" > "$SCRATCH/htpasswd" 2>/dev/null
-port=$(free_port)
-start_registry "$SCRATCH/reg" "$port" "$SCRATCH/htpasswd"
-trap 'stop_registry "$SCRATCH/reg"; cleanup_servers' EXIT
-AUTH=127.0.0.1:$port
-printf '{"auths":{"%s":{"auth":"%s"}}}' "$AUTH" "$(printf 'ci:%s' "$SECRET" | base64)" > "$SCRATCH/auth.json"
+AUTH=$(test_registry "$SCRATCH/reg" ci "$SECRET")
+docker_auth "$AUTH" ci "$SECRET" > "$SCRATCH/auth.json"
 DOCKER_CONFIG=$SCRATCH/cranecfg crane auth login "$AUTH" -u ci -p "$SECRET" >/dev/null 2>&1
 DOCKER_CONFIG=$SCRATCH/cranecfg crane push "$SCRATCH/repo/bazel-bin/examples/base/base.oci" "$AUTH/private/base:1" >/dev/null 2>&1 ||
   die "seeding the authenticated registry failed"

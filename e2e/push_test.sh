@@ -9,20 +9,15 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 share_tool # one strata tool per test command: its build is not what this suite tests
-ensure_go_tools
 
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"
 OB=$SCRATCH/ob
 SECRET="s3cret-$RANDOM-pw"
-htpasswd -Bbn ci "$SECRET" > "$SCRATCH/htpasswd" 2>/dev/null
-port=$(free_port)
-start_registry "$SCRATCH/reg" "$port" "$SCRATCH/htpasswd"
-trap 'stop_registry "$SCRATCH/reg"; cleanup_servers' EXIT
-R=127.0.0.1:$port
+R=$(test_registry "$SCRATCH/reg" ci "$SECRET")
 LOG=$SCRATCH/reg/registry.log
 mkdir -p "$SCRATCH/docker-empty" "$SCRATCH/docker"
-printf '{"auths":{"%s":{"auth":"%s"}}}' "$R" "$(printf 'ci:%s' "$SECRET" | base64)" > "$SCRATCH/docker/config.json"
+docker_auth "$R" ci "$SECRET" > "$SCRATCH/docker/config.json"
 
 bz "$OB" build //examples/hello:image
 digest=$(cat bazel-bin/examples/hello/image.digest)
@@ -174,10 +169,10 @@ recorder() {
   p=$(free_port)
   "$SCRATCH/recorder" --addr "127.0.0.1:$p" --mode "$1" --log "$SCRATCH/$2.log" > /dev/null 2>&1 &
   echo $! > "$SCRATCH/$2.pid"
+  stop_at_exit "$SCRATCH/$2.pid"
   for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
   echo "$p"
 }
-trap 'stop_registry "$SCRATCH/reg"; for f in "$SCRATCH"/*.pid; do kill "$(cat "$f")" 2>/dev/null; done; cleanup_servers' EXIT
 
 log "--refs-out into a missing directory fails before anything is pushed"
 mark=$(wc -l < "$LOG")

@@ -6,7 +6,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 share_tool # one strata tool per test command: its build is not what this suite tests
-ensure_go_tools
 
 copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"

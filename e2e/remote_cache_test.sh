@@ -11,7 +11,6 @@
 #  - image.probe tells CI whether the image is already pushed (exit 0) or not (3).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_go_tools
 ensure_bazel_remote
 
 http_port=$(free_port)

@@ -13,7 +13,6 @@
 # execution log or printed output. docs/signing.md's example is run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_go_tools
 COSIGN=$(ensure_cosign)
 ORAS=$(ensure_oras)
 
@@ -21,10 +20,7 @@ copy_workspace "$SCRATCH/ws"
 cd "$SCRATCH/ws"
 OB=$SCRATCH/ob
 DISK=$SCRATCH/disk-cache
-port=$(free_port)
-start_registry "$SCRATCH/reg" "$port"
-trap 'stop_registry "$SCRATCH/reg"; cleanup_servers' EXIT
-R=127.0.0.1:$port
+R=$(test_registry "$SCRATCH/reg")
 LOG=$SCRATCH/reg/registry.log
 # lines_since N PATTERN: registry log lines after line N matching PATTERN.
 lines_since() { tail -n +"$(($1 + 1))" "$LOG" | grep -cE "$2" || true; }

@@ -314,3 +314,14 @@ ensure_go_install_tool() {
 # ensure_cosign / ensure_oras print the path of the binary, building it first if needed.
 ensure_cosign() { ensure_go_install_tool cosign "$COSIGN_VERSION" "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION"; }
 ensure_oras() { ensure_go_install_tool oras "$ORAS_VERSION" "oras.land/oras/cmd/oras@$ORAS_VERSION"; }
+
+# --- Benchmarks ----------------------------------------------------------------
+# bench_workspace DIR: a copy of the repository in DIR (cd there) with one
+# more package, //bench_trivial:trivial, a genrule that writes one line: the
+# "Bazel alone" baseline that benchmarks divide a build's wall time by.
+bench_workspace() {
+  copy_workspace "$1"
+  cd "$1"
+  mkdir -p bench_trivial
+  echo 'genrule(name = "trivial", outs = ["trivial.txt"], cmd = "echo hi > $@")' > bench_trivial/BUILD.bazel
+}

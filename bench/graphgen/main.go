@@ -79,6 +79,16 @@ func files(dir, sub string, n int) error {
 	return nil
 }
 
+// addLayer writes 5 files below pkg/sub and, to b, a filegroup fg of them
+// and an image_layer of that filegroup; it returns both as quoted labels.
+func addLayer(b *strings.Builder, pkg, sub, fg, layer string) (layerLabel, fgLabel string, err error) {
+	if err := files(pkg, sub, 5); err != nil {
+		return "", "", err
+	}
+	fmt.Fprintf(b, "filegroup(name = %q, srcs = glob([\"%s/**\"]))\n\nimage_layer(name = %q, srcs = [\":%s\"])\n\n", fg, sub, layer, fg)
+	return fmt.Sprintf("\":%s\"", layer), fmt.Sprintf("\":%s\"", fg), nil
+}
+
 const load = `load("@rules_strata//rules:defs.bzl", "image", "image_layer")
 
 `
@@ -146,12 +156,11 @@ genrule(
 	b.WriteString(load)
 	var layers, fgs []string
 	for i := 0; i < 200; i++ {
-		if err := files(filepath.Join(dir, "img200"), fmt.Sprintf("l%03d", i), 5); err != nil {
+		l, fg, err := addLayer(&b, filepath.Join(dir, "img200"), fmt.Sprintf("l%03d", i), fmt.Sprintf("fg%03d", i), fmt.Sprintf("layer%03d", i))
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "filegroup(name = \"fg%03d\", srcs = glob([\"l%03d/**\"]))\n\nimage_layer(name = \"layer%03d\", srcs = [\":fg%03d\"])\n\n", i, i, i, i)
-		layers = append(layers, fmt.Sprintf("\":layer%03d\"", i))
-		fgs = append(fgs, fmt.Sprintf("\":fg%03d\"", i))
+		layers, fgs = append(layers, l), append(fgs, fg)
 	}
 	fmt.Fprintf(&b, "image(\n    name = \"image\",\n    layers = [%s],\n)\n\nfilegroup(\n    name = \"all_fg\",\n    srcs = [%s],\n)\n", strings.Join(layers, ", "), strings.Join(fgs, ", "))
 	if err := write(filepath.Join(dir, "img200", "BUILD.bazel"), []byte(b.String())); err != nil {
@@ -161,21 +170,20 @@ genrule(
 	b.WriteString(load)
 	layers, fgs = nil, nil
 	for i := 0; i < 20; i++ {
-		if err := files(filepath.Join(dir, "shared"), fmt.Sprintf("base%02d", i), 5); err != nil {
+		l, fg, err := addLayer(&b, filepath.Join(dir, "shared"), fmt.Sprintf("base%02d", i), fmt.Sprintf("base_fg%02d", i), fmt.Sprintf("base%02d", i))
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "filegroup(name = \"base_fg%02d\", srcs = glob([\"base%02d/**\"]))\n\nimage_layer(name = \"base%02d\", srcs = [\":base_fg%02d\"])\n\n", i, i, i, i)
-		layers = append(layers, fmt.Sprintf("\":base%02d\"", i))
-		fgs = append(fgs, fmt.Sprintf("\":base_fg%02d\"", i))
+		layers, fgs = append(layers, l), append(fgs, fg)
 	}
 	var images, imageFgs []string
 	for i := 0; i < 50; i++ {
-		if err := files(filepath.Join(dir, "shared"), fmt.Sprintf("app%02d", i), 5); err != nil {
+		l, fg, err := addLayer(&b, filepath.Join(dir, "shared"), fmt.Sprintf("app%02d", i), fmt.Sprintf("app_fg%02d", i), fmt.Sprintf("app_layer%02d", i))
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "filegroup(name = \"app_fg%02d\", srcs = glob([\"app%02d/**\"]))\n\nimage_layer(name = \"app_layer%02d\", srcs = [\":app_fg%02d\"])\n\n", i, i, i, i)
-		fmt.Fprintf(&b, "image(\n    name = \"app%02d\",\n    layers = [%s, \":app_layer%02d\"],\n)\n\n", i, strings.Join(layers, ", "), i)
-		fmt.Fprintf(&b, "filegroup(\n    name = \"app%02d_fg\",\n    srcs = [%s, \":app_fg%02d\"],\n)\n\n", i, strings.Join(fgs, ", "), i)
+		fmt.Fprintf(&b, "image(\n    name = \"app%02d\",\n    layers = [%s, %s],\n)\n\n", i, strings.Join(layers, ", "), l)
+		fmt.Fprintf(&b, "filegroup(\n    name = \"app%02d_fg\",\n    srcs = [%s, %s],\n)\n\n", i, strings.Join(fgs, ", "), fg)
 		images = append(images, fmt.Sprintf("\":app%02d\"", i))
 		imageFgs = append(imageFgs, fmt.Sprintf("\":app%02d_fg\"", i))
 	}

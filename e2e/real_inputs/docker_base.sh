@@ -45,10 +45,7 @@ crane validate --tarball bazel-bin/docker_base/app.tar >"$SCRATCH/docker_base-cr
 pass "crane validates the docker-archive"
 
 log "docker_base: push to a fresh docker-registry, read it back"
-db_port=$(free_port)
-start_registry "$SCRATCH/docker_base-reg" "$db_port"
-trap 'stop_registry "$SCRATCH/docker_base-reg"; cleanup_servers' EXIT
-db_repo=127.0.0.1:$db_port/team/on-docker-base
+db_repo=$(test_registry "$SCRATCH/docker_base-reg")/team/on-docker-base
 bz "$OB" run //docker_base:app.push -- --repository "$db_repo" --tag v1 >"$SCRATCH/docker_base-push.log" 2>&1 ||
   { cat "$SCRATCH/docker_base-push.log" >&2; die "pushing //docker_base:app to docker-registry failed"; }
 skopeo inspect --raw --tls-verify=false "docker://$db_repo:v1" > "$SCRATCH/docker_base-pushed.json" ||
@@ -64,4 +61,3 @@ crane validate --remote "$db_repo-shallow:v1" --insecure >"$SCRATCH/docker_base-
   { cat "$SCRATCH/docker_base-crane-shallow.log" >&2; die "crane validate --remote refuses the image on the shallow Docker base"; }
 pass "crane validates the image whose Docker-typed base layer was streamed registry to registry"
 stop_registry "$SCRATCH/docker_base-reg"
-trap cleanup_servers EXIT

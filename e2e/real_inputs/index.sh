@@ -32,10 +32,7 @@ expect_eq "StrataIndex reads only the children's image files manifests, manifest
   "app.config.json app.config.json app.image_files.json app.image_files.json app.manifest.json app.manifest.json "
 
 # A fresh docker-registry: the real distribution registry, strict on manifests.
-port=$(free_port)
-start_registry "$IX/registry" "$port"
-trap 'stop_registry "$IX/registry"; cleanup_servers' EXIT
-R=127.0.0.1:$port
+R=$(test_registry "$IX/registry")
 bz "$OB" run "$P:multi.push" -- --repository "$R/multi" --tag v1 --platform-tags >"$IX/push.log" 2>&1 ||
   { cat "$IX/push.log" >&2; die "pushing the index to docker-registry failed"; }
 pass "docker-registry accepts the index and both children"

@@ -53,10 +53,7 @@ bz "$OB" build //stamp:app >/dev/null 2>&1 || die "unstamped rebuild failed"
 expect_eq "unstamped again: the same digest as before stamping" "$(cat bazel-bin/stamp/app.digest)" "$unstamped"
 
 log "stamp: two stamped pushes with different volatile values push two tags"
-st_port=$(free_port)
-start_registry "$SCRATCH/stamp-reg" "$st_port"
-trap 'stop_registry "$SCRATCH/stamp-reg"; cleanup_servers' EXIT
-st_repo=127.0.0.1:$st_port/team/stamped
+st_repo=$(test_registry "$SCRATCH/stamp-reg")/team/stamped
 for pr in 101 102; do
   PR_NUMBER=$pr GIT_COMMIT=bbb2222 COMMIT_TIME=1700000100 bz "$OB" run --stamp "$STATUS" //stamp:release -- --repository "$st_repo" \
     >"$SCRATCH/stamp-push-$pr.log" 2>&1 || { cat "$SCRATCH/stamp-push-$pr.log" >&2; die "stamped push with PR_NUMBER=$pr failed"; }
@@ -81,4 +78,3 @@ bz "$OB" run //stamp:release -- --repository "$st_repo-plain" --skip-tag-templat
 # (sha256-<hex>): not a tag the push was asked for, so left out here.
 expect_eq "plain tags of an unstamped push" "$(skopeo list-tags --tls-verify=false "docker://$st_repo-plain" | python3 -c 'import json,re,sys; print(" ".join(t for t in json.load(sys.stdin)["Tags"] if not re.fullmatch("sha256-[0-9a-f]{64}", t)))')" "latest"
 stop_registry "$SCRATCH/stamp-reg"
-trap cleanup_servers EXIT

@@ -2,53 +2,14 @@ package blobimage_test
 
 import (
 	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/strata-build/rules_strata/go/blobimage"
-	"github.com/strata-build/rules_strata/go/spec"
+	"github.com/strata-build/rules_strata/go/blobimage/blobimagetest"
 )
-
-// onDisk writes img as the build leaves an image and returns its image
-// files manifest; layer 0 is left in source (a shallow pull) if source != "".
-func onDisk(t *testing.T, img v1.Image, source string) spec.ImageFiles {
-	t.Helper()
-	dir := t.TempDir()
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	d, _ := img.Digest()
-	f := spec.ImageFiles{Target: "//t:image", Manifest: filepath.Join(dir, "m.json"), Config: filepath.Join(dir, "c.json"), Digest: filepath.Join(dir, "digest")}
-	os.WriteFile(f.Manifest, raw, 0o644)
-	os.WriteFile(f.Config, cfg, 0o644)
-	os.WriteFile(f.Digest, []byte(d.String()), 0o644)
-	ls, _ := img.Layers()
-	for i, l := range ls {
-		desc := spec.Descriptor{Label: fmt.Sprintf("//t:l%d", i)}
-		desc.Digest, _ = l.Digest()
-		desc.DiffID, _ = l.DiffID()
-		desc.Size, _ = l.Size()
-		desc.MediaType, _ = l.MediaType()
-		blob := filepath.Join(dir, fmt.Sprintf("l%d", i))
-		rc, _ := l.Compressed()
-		var b bytes.Buffer
-		b.ReadFrom(rc)
-		os.WriteFile(blob, b.Bytes(), 0o644)
-		if i == 0 && source != "" {
-			desc.Label, desc.Source, blob = "", source, ""
-		}
-		p := filepath.Join(dir, fmt.Sprintf("l%d.json", i))
-		if err := spec.Write(p, &desc); err != nil {
-			t.Fatal(err)
-		}
-		f.Layers = append(f.Layers, spec.LayerFiles{Descriptor: p, Blob: blob})
-	}
-	return f
-}
 
 // TestLoadAndPushSpec: an image read through its image files manifest, and
 // through the push spec made from it, is the image that was written (same
@@ -59,12 +20,12 @@ func TestLoadAndPushSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := img.Digest()
-	files := onDisk(t, img, "")
+	files := blobimagetest.Files(t, img, "")
 	p, err := blobimage.PushSpec(files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Digest != want.String() || strings.Join(p.Targets(), ",") != "//t:l0,//t:l1,//t:l2" {
+	if p.Digest != want.String() || strings.Join(p.Targets(), ",") != "//test:layer0,//test:layer1,//test:layer2" {
 		t.Errorf("push spec: digest %s, targets %v", p.Digest, p.Targets())
 	}
 	fromFiles, err := blobimage.Load(files)
@@ -102,7 +63,7 @@ func TestLoadAndPushSpec(t *testing.T) {
 // a layer with neither blob nor source is refused.
 func TestShallowLayer(t *testing.T) {
 	img, _ := random.Image(256, 2)
-	files := onDisk(t, img, "registry.example/base")
+	files := blobimagetest.Files(t, img, "registry.example/base")
 	bi, err := blobimage.Load(files)
 	if err != nil {
 		t.Fatal(err)

@@ -1,12 +1,11 @@
 package blobimage_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/internal/spectest"
 	"github.com/strata-build/rules_strata/go/spec"
 )
 
@@ -19,15 +18,8 @@ func FuzzPushSpec(f *testing.F) {
 	f.Add([]byte(`{"v":1,"digest":"x","manifest":"eyJzY2hlbWFWZXJzaW9uIjoyLCJsYXllcnMiOlt7ImRpZ2VzdCI6InNoYTI1Njp4In1dfQ==","config":"e30=","layers":[]}`))
 	f.Add([]byte(`[`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "push.json")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := spec.ReadPush(p)
-		if err != nil {
-			if !strings.Contains(err.Error(), p) {
-				t.Fatalf("spec refused without naming the file: %v", err)
-			}
+		s, _, ok := spectest.Read(t, "push.json", data, spec.ReadPush)
+		if !ok {
 			return
 		}
 		blobimage.FromPush(s, func(b string) string { return b })

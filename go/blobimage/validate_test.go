@@ -2,10 +2,7 @@ package blobimage_test
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/blobimage/blobimagetest"
 	"github.com/strata-build/rules_strata/go/spec"
 )
 
@@ -32,25 +30,13 @@ func newFixture(t *testing.T, layers int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	f := &fixture{want: img, manifest: filepath.Join(dir, "manifest.json"), config: filepath.Join(dir, "config.json")}
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	must(t, os.WriteFile(f.manifest, raw, 0o644))
-	must(t, os.WriteFile(f.config, cfg, 0o644))
+	files := blobimagetest.Files(t, img, "")
+	f := &fixture{want: img, manifest: files.Manifest, config: files.Config}
 	ls, _ := img.Layers()
 	for i, l := range ls {
 		d, _ := l.Digest()
 		diff, _ := l.DiffID()
-		size, _ := l.Size()
-		mt, _ := l.MediaType()
-		rc, err := l.Compressed()
-		must(t, err)
-		b, _ := io.ReadAll(rc)
-		blob, desc := filepath.Join(dir, fmt.Sprintf("l%d.blob", i)), filepath.Join(dir, fmt.Sprintf("l%d.json", i))
-		must(t, os.WriteFile(blob, b, 0o644))
-		must(t, spec.Write(desc, &spec.Descriptor{MediaType: mt, Digest: d, Size: size, DiffID: diff, Label: fmt.Sprintf("//test:layer%d", i)}))
-		f.descriptors, f.blobs = append(f.descriptors, desc), append(f.blobs, blob)
+		f.descriptors, f.blobs = append(f.descriptors, files.Layers[i].Descriptor), append(f.blobs, files.Layers[i].Blob)
 		f.layerDigests, f.diffID = append(f.layerDigests, d), append(f.diffID, diff)
 	}
 	return f

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
-	"os"
 	"testing"
 
 	"github.com/strata-build/rules_strata/go/compress"
+	"github.com/strata-build/rules_strata/go/internal/testbinary"
 )
 
 // mixed returns n bytes that are half random, half repetitive text, so both
@@ -133,14 +133,7 @@ func TestCheckLevel(t *testing.T) {
 // speeds; "ratio" is compressed size / input size.
 // Run: go test -run='^$' -bench=Levels -benchtime=5x ./go/compress
 func BenchmarkLevels(b *testing.B) {
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	in, err := os.ReadFile(exe)
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := testbinary.Bytes(b)
 	cases := []struct {
 		a     compress.Algorithm
 		level int

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -87,11 +88,7 @@ func Build(spec Spec) (Result, error) {
 	if manifest.Layers == nil {
 		manifest.Layers = []v1.Descriptor{}
 	}
-	rawCfg, err := json.Marshal(cfg)
-	if err != nil {
-		return Result{}, err
-	}
-	cfgDigest, cfgSize, err := v1.SHA256(bytes.NewReader(rawCfg))
+	rawCfg, cfgDigest, cfgSize, err := encode(cfg)
 	if err != nil {
 		return Result{}, err
 	}
@@ -102,12 +99,18 @@ func Build(spec Spec) (Result, error) {
 	if len(spec.Annotations) > 0 {
 		manifest.Annotations = spec.Annotations
 	}
-	rawManifest, err := json.Marshal(manifest)
-	if err != nil {
-		return Result{}, err
-	}
-	digest, _, err := v1.SHA256(bytes.NewReader(rawManifest))
+	rawManifest, digest, _, err := encode(manifest)
 	return Result{Config: rawCfg, Manifest: rawManifest, Digest: digest}, err
+}
+
+// encode is v's JSON and the digest and size of those bytes.
+func encode(v any) ([]byte, v1.Hash, int64, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, v1.Hash{}, 0, err
+	}
+	h, n, err := v1.SHA256(bytes.NewReader(raw))
+	return raw, h, n, err
 }
 
 // readDescriptor reads a layer descriptor, which must name its layer: the
@@ -121,23 +124,13 @@ func readDescriptor(target, path string) (spec.Descriptor, error) {
 }
 
 func readBase(spec Spec) (*v1.ConfigFile, *v1.Manifest, error) {
-	mf, err := os.Open(spec.BaseManifest)
+	manifest, err := parseBase(spec.Target, spec.BaseManifest, "manifest", v1.ParseManifest)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer mf.Close()
-	manifest, err := v1.ParseManifest(mf)
-	if err != nil {
-		return nil, nil, usererr.New(spec.Target, spec.BaseManifest, "base manifest is not valid JSON: "+err.Error(), "point base at an image target")
-	}
-	cf, err := os.Open(spec.BaseConfig)
+	cfg, err := parseBase(spec.Target, spec.BaseConfig, "config", v1.ParseConfigFile)
 	if err != nil {
 		return nil, nil, err
-	}
-	defer cf.Close()
-	cfg, err := v1.ParseConfigFile(cf)
-	if err != nil {
-		return nil, nil, usererr.New(spec.Target, spec.BaseConfig, "base config is not valid JSON: "+err.Error(), "point base at an image target")
 	}
 	if len(manifest.Layers) != len(cfg.RootFS.DiffIDs) {
 		return nil, nil, usererr.New(spec.Target, spec.BaseManifest,
@@ -145,6 +138,21 @@ func readBase(spec Spec) (*v1.ConfigFile, *v1.Manifest, error) {
 			"the base image is corrupt; rebuild or re-pull it")
 	}
 	return cfg, manifest, nil
+}
+
+// parseBase reads the base's manifest or config (what) from path; bytes that
+// do not parse are the user's error, named with the target and the path.
+func parseBase[T any](target, path, what string, parse func(io.Reader) (*T, error)) (*T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		return nil, usererr.New(target, path, "base "+what+" is not valid JSON: "+err.Error(), "point base at an image target")
+	}
+	return v, nil
 }
 
 // ociLayers gives the base's layers OCI media types. A base pushed with

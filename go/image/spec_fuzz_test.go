@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/strata-build/rules_strata/go/image"
+	"github.com/strata-build/rules_strata/go/internal/spectest"
 )
 
 // FuzzImageSpec reads untrusted image spec bytes and a base image's
@@ -24,16 +25,8 @@ func FuzzImageSpec(f *testing.F) {
 	f.Add([]byte(`{"v":1,"target":"//a:img","layers":["d"],"layer_targets":[]}`), []byte{}, []byte{})
 	f.Add([]byte(`{"v":1,"target":"//a:img","created":-99999999999999}`), []byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, spec, manifest, config []byte) {
-		dir := t.TempDir()
-		p := filepath.Join(dir, "spec.json")
-		if err := os.WriteFile(p, spec, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := image.ReadSpec(p)
-		if err != nil {
-			if !strings.Contains(err.Error(), p) {
-				t.Fatalf("spec refused without naming the file: %v", err)
-			}
+		s, dir, ok := spectest.Read(t, "spec.json", spec, image.ReadSpec)
+		if !ok {
 			return
 		}
 		s.Layers = nil // descriptors are strata's own output

@@ -38,17 +38,29 @@ func child(t *testing.T, name, os, arch, variant string) (v1.Image, Child) {
 	return img, Child{Name: name, Manifest: m, Config: c}
 }
 
+// amdArm makes the two children most tests index: //:amd (linux/amd64) and
+// //:arm (linux/arm64/v8), in that order.
+func amdArm(t *testing.T) (amdImg v1.Image, amd Child, armImg v1.Image, arm Child) {
+	t.Helper()
+	amdImg, amd = child(t, "//:amd", "linux", "amd64", "")
+	armImg, arm = child(t, "//:arm", "linux", "arm64", "v8")
+	return amdImg, amd, armImg, arm
+}
+
+// mustBuild is Build, failing the test on an error.
+func mustBuild(t *testing.T, o Options, children ...Child) Result {
+	t.Helper()
+	r, err := Build(children, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func TestBuildDeterministicOrderedPlatforms(t *testing.T) {
-	_, amd := child(t, "//:amd", "linux", "amd64", "")
-	_, arm := child(t, "//:arm", "linux", "arm64", "v8")
-	r1, err := Build([]Child{amd, arm}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2, err := Build([]Child{amd, arm}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, amd, _, arm := amdArm(t)
+	r1 := mustBuild(t, Options{}, amd, arm)
+	r2 := mustBuild(t, Options{}, amd, arm)
 	if !bytes.Equal(r1.Index, r2.Index) || r1.Digest != r2.Digest {
 		t.Fatalf("two builds differ:\n%s\n%s", r1.Index, r2.Index)
 	}
@@ -77,7 +89,7 @@ func TestBuildDeterministicOrderedPlatforms(t *testing.T) {
 		}
 	}
 	// Order is the caller's: swapping children changes the index.
-	r3, _ := Build([]Child{arm, amd}, Options{})
+	r3 := mustBuild(t, Options{}, arm, amd)
 	if r3.Digest == r1.Digest {
 		t.Error("order of children ignored")
 	}
@@ -85,10 +97,7 @@ func TestBuildDeterministicOrderedPlatforms(t *testing.T) {
 
 func TestDockerManifestList(t *testing.T) {
 	_, amd := child(t, "//:amd", "linux", "amd64", "")
-	r, err := Build([]Child{amd}, Options{Docker: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mustBuild(t, Options{Docker: true}, amd)
 	if !strings.Contains(string(r.Index), `"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json"`) {
 		t.Errorf("not a manifest list: %s", r.Index)
 	}
@@ -115,12 +124,8 @@ func TestRefusals(t *testing.T) {
 
 // The layout holds the index with exactly Build's bytes and every child.
 func TestLayoutHoldsEveryChild(t *testing.T) {
-	amdImg, amd := child(t, "//:amd", "linux", "amd64", "")
-	armImg, arm := child(t, "//:arm", "linux", "arm64", "v8")
-	r, err := Build([]Child{amd, arm}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	amdImg, amd, armImg, arm := amdArm(t)
+	r := mustBuild(t, Options{}, amd, arm)
 	children := map[v1.Hash]v1.Image{}
 	for _, img := range []v1.Image{amdImg, armImg} {
 		d, _ := img.Digest()
@@ -177,12 +182,8 @@ func validateLayers(img v1.Image) error {
 }
 
 func TestDescribe(t *testing.T) {
-	_, amd := child(t, "//:amd", "linux", "amd64", "")
-	_, arm := child(t, "//:arm", "linux", "arm64", "v8")
-	r, err := Build([]Child{amd, arm}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, amd, _, arm := amdArm(t)
+	r := mustBuild(t, Options{}, amd, arm)
 	var ds []Described
 	for _, c := range []Child{amd, arm} {
 		m, _ := v1.ParseManifest(bytes.NewReader(c.Manifest))

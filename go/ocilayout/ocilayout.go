@@ -20,20 +20,30 @@ func Write(dir string, img *blobimage.Image, tag string) error {
 	if err := img.RequireBlobs(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		return err
-	}
 	v1img, err := img.V1()
 	if err != nil {
 		return err
+	}
+	p, opts, err := create(dir, tag)
+	if err != nil {
+		return err
+	}
+	return p.AppendImage(v1img, opts...)
+}
+
+// create makes dir an empty layout and returns it with the options that name
+// what is appended to it tag (none for no tag).
+func create(dir, tag string) (layout.Path, []layout.Option, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return "", nil, err
 	}
 	var opts []layout.Option
 	if tag != "" {
 		opts = append(opts, layout.WithAnnotations(map[string]string{RefNameAnnotation: tag}))
 	}
-	return p.AppendImage(v1img, opts...)
+	return p, opts, nil
 }

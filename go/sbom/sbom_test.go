@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdxlib"
 
+	"github.com/strata-build/rules_strata/go/internal/testbinary"
 	"github.com/strata-build/rules_strata/go/sbom"
 )
 
@@ -53,22 +53,8 @@ func layerBlob(t *testing.T, gz bool, entries []entry) []byte {
 
 func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
-// The running test binary is a real Go program with build info: it is the Go
-// binary placed in the layer.
-func goBinary(t *testing.T) []byte {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestListLayer(t *testing.T) {
-	prog := goBinary(t)
+	prog := testbinary.Bytes(t) // a real Go program with build info
 	notGo := append([]byte("\x7fELF"), bytes.Repeat([]byte{1}, 100)...)
 	entries := []entry{
 		{name: "app/", typ: tar.TypeDir},
@@ -119,7 +105,7 @@ func TestListLayerSkipsHardLinkToLowerLayer(t *testing.T) {
 }
 
 func TestDocumentReadsBackAndIsDeterministic(t *testing.T) {
-	prog := goBinary(t)
+	prog := testbinary.Bytes(t)
 	l, err := sbom.ListLayer(bytes.NewReader(layerBlob(t, true, []entry{
 		{name: "app/hello", typ: tar.TypeReg, body: prog},
 		{name: "etc/motd", typ: tar.TypeReg, body: []byte("hi\n")},
