@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/blobimage/blobimagetest"
 	"github.com/strata-build/rules_strata/go/casclient"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
@@ -44,41 +44,18 @@ func onDiskFrom(t *testing.T, layers int, base string) (*blobimage.Image, v1.Has
 	return writeOnDisk(t, registrytest.Image(t, 2048, int64(layers)), base)
 }
 
-// writeOnDisk writes img as the build leaves an image (manifest, config,
-// descriptors and blobs) and loads it back through its image files manifest;
-// a base repository holds the first layer instead of a local blob.
+// writeOnDisk writes img as the build leaves an image (blobimagetest.Files)
+// and loads it back through its image files manifest; a base repository
+// holds the first layer instead of a local blob.
 func writeOnDisk(t *testing.T, img v1.Image, base string) (*blobimage.Image, v1.Hash) {
 	t.Helper()
-	dir := t.TempDir()
-	raw, _ := img.RawManifest()
-	cfg, _ := img.RawConfigFile()
-	files := spec.ImageFiles{Manifest: filepath.Join(dir, "manifest.json"), Config: filepath.Join(dir, "config.json")}
-	os.WriteFile(files.Manifest, raw, 0o644)
-	os.WriteFile(files.Config, cfg, 0o644)
-	ls, _ := img.Layers()
-	for i, l := range ls {
-		d, _ := l.Digest()
-		diff, _ := l.DiffID()
-		size, _ := l.Size()
-		mt, _ := l.MediaType()
-		rc, _ := l.Compressed()
-		var buf bytes.Buffer
-		buf.ReadFrom(rc)
-		blob := filepath.Join(dir, fmt.Sprintf("l%d.blob", i))
-		desc := filepath.Join(dir, fmt.Sprintf("l%d.json", i))
-		os.WriteFile(blob, buf.Bytes(), 0o644)
-		dl := spec.Descriptor{MediaType: mt, Digest: d, Size: size, DiffID: diff, Label: fmt.Sprintf("//t:l%d", i)}
-		if i == 0 && base != "" {
-			dl.Source, dl.Label = base, ""
-			if err := remote.WriteLayer(mustRepo(t, base), l); err != nil {
-				t.Fatal(err)
-			}
-			blob = ""
+	if base != "" {
+		ls, _ := img.Layers()
+		if err := remote.WriteLayer(mustRepo(t, base), ls[0]); err != nil {
+			t.Fatal(err)
 		}
-		spec.Write(desc, &dl)
-		files.Layers = append(files.Layers, spec.LayerFiles{Descriptor: desc, Blob: blob})
 	}
-	bi, err := blobimage.Load(files)
+	bi, err := blobimage.Load(blobimagetest.Files(t, img, base))
 	if err != nil {
 		t.Fatal(err)
 	}

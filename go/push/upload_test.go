@@ -13,9 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/strata-build/rules_strata/go/blobimage"
+	"github.com/strata-build/rules_strata/go/faultregistry"
 	"github.com/strata-build/rules_strata/go/push"
 	"github.com/strata-build/rules_strata/go/regclient"
 	"github.com/strata-build/rules_strata/go/regclient/registrytest"
@@ -60,137 +59,16 @@ func bigImage(t *testing.T, size int64, seed uint64) (*blobimage.Image, v1.Hash,
 	return img, v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", sum)}, blob
 }
 
-// resetProxy forwards TCP connections to target, counts the bytes clients
-// send, and resets the connection (RST both ways) each time the running
-// count first crosses one of at (each offset fires once).
-type resetProxy struct {
-	ln    net.Listener
-	sent  atomic.Int64
-	mu    sync.Mutex
-	at    []int64
-	fired int
-}
-
-func newResetProxy(t *testing.T, target string, at ...int64) *resetProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newResetProxy starts a faultregistry.ResetProxy in front of target that
+// resets at the client-byte offsets at, closed at the end of the test.
+func newResetProxy(t *testing.T, target string, at ...int64) *faultregistry.ResetProxy {
+	p, err := faultregistry.NewResetProxy("127.0.0.1:0", target, nil, at...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &resetProxy{ln: ln, at: at}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c, target)
-		}
-	}()
+	t.Cleanup(func() { p.Close() })
 	return p
 }
-
-func (p *resetProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *resetProxy) serve(c net.Conn, target string) {
-	s, err := net.Dial("tcp", target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	go func() { io.Copy(c, s); c.Close() }()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			before := p.sent.Load()
-			total := p.sent.Add(int64(n))
-			p.mu.Lock()
-			cut := int64(-1)
-			if p.fired < len(p.at) && total > p.at[p.fired] {
-				cut = p.at[p.fired] - before
-				p.fired++
-			}
-			p.mu.Unlock()
-			if cut >= 0 {
-				s.Write(buf[:max(cut, 0)])
-				c.(*net.TCPConn).SetLinger(0)
-				s.(*net.TCPConn).SetLinger(0)
-				c.Close()
-				s.Close()
-				return
-			}
-			if _, werr := s.Write(buf[:n]); werr != nil {
-				c.Close()
-				return
-			}
-		}
-		if err != nil {
-			s.(*net.TCPConn).CloseWrite()
-			return
-		}
-	}
-}
-
-// withUploadStatus gives go-containerregistry's in-process registry the one
-// endpoint of the OCI upload protocol it lacks: GET on an upload's location,
-// answered with Range: 0-N where N+1 is the bytes the registry really stored
-// (counted as its PATCH handler consumed them: it keeps a partial body). The
-// storage, the Content-Range check and the digest check stay the
-// registry's own. minChunk, if set, is sent as OCI-Chunk-Min-Length, and
-// every PATCH's Content-Length is recorded.
-type withUploadStatus struct {
-	next     http.Handler
-	minChunk int64
-	mu       sync.Mutex
-	held     map[string]int64 // upload id -> bytes stored
-	patches  []int64
-}
-
-func (s *withUploadStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	i := strings.Index(r.URL.Path, "/blobs/uploads/")
-	id := ""
-	if i >= 0 {
-		id = r.URL.Path[i+len("/blobs/uploads/"):]
-	}
-	switch {
-	case r.Method == http.MethodGet && id != "":
-		s.mu.Lock()
-		n, ok := s.held[id]
-		s.mu.Unlock()
-		if !ok {
-			http.Error(w, `{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]}`, http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Location", r.URL.Path)
-		w.Header().Set("Range", fmt.Sprintf("0-%d", max(n-1, 0)))
-		w.WriteHeader(http.StatusNoContent)
-		return
-	case r.Method == http.MethodPatch && id != "":
-		s.mu.Lock()
-		s.patches = append(s.patches, r.ContentLength)
-		s.mu.Unlock()
-		r.Body = &consumed{r: r.Body, add: func(n int) { s.mu.Lock(); s.held[id] += int64(n); s.mu.Unlock() }}
-	case r.Method == http.MethodPost && s.minChunk > 0:
-		w.Header().Set("OCI-Chunk-Min-Length", strconv.FormatInt(s.minChunk, 10))
-	}
-	s.next.ServeHTTP(w, r)
-	if r.Method == http.MethodPost && id == "" {
-		if loc := w.Header().Get("Location"); loc != "" {
-			s.mu.Lock()
-			s.held[loc[strings.LastIndex(loc, "/")+1:]] = 0
-			s.mu.Unlock()
-		}
-	}
-}
-
-type consumed struct {
-	r   io.ReadCloser
-	add func(int)
-}
-
-func (c *consumed) Read(p []byte) (int, error) { n, err := c.r.Read(p); c.add(n); return n, err }
-func (c *consumed) Close() error               { return c.r.Close() }
 
 // checkPushed: the tag points at the manifest and the registry serves every
 // layer blob with the bytes of its digest. (The layers are raw bytes, not
@@ -245,12 +123,12 @@ func TestResumeAfterResets(t *testing.T) {
 	const size = 48 << 20
 	for _, chunk := range []int64{2 << 20, -1} {
 		t.Run(fmt.Sprintf("chunk=%d", chunk), func(t *testing.T) {
-			store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}}
+			store := &faultregistry.UploadStatus{Next: registrytest.New()}
 			srv := httptest.NewServer(store)
 			defer closing(srv)()
 			proxy := newResetProxy(t, registrytest.Host(srv), 11<<20+12345, 25<<20+777, 39<<20+4321)
 			img, digest, _ := bigImage(t, size, 7)
-			repo := mustRepo(t, proxy.addr()+"/resume/app")
+			repo := mustRepo(t, proxy.Addr()+"/resume/app")
 			res, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
 				push.Options{Retry: resumeRetry, ChunkSize: chunk})
 			if err != nil {
@@ -258,10 +136,10 @@ func TestResumeAfterResets(t *testing.T) {
 			}
 			direct := mustRepo(t, registrytest.Host(srv)+"/resume/app")
 			checkPushed(t, direct.Tag("v1"), img, digest)
-			ratio := float64(proxy.sent.Load()) / size
-			t.Logf("chunk %d: %d bytes through the proxy (%.3fx the blob), %d counted by push, %d resets", chunk, proxy.sent.Load(), ratio, res[0].Bytes, proxy.fired)
-			if proxy.fired != 3 {
-				t.Fatalf("%d resets fired, want 3", proxy.fired)
+			ratio := float64(proxy.Sent()) / size
+			t.Logf("chunk %d: %d bytes through the proxy (%.3fx the blob), %d counted by push, %d resets", chunk, proxy.Sent(), ratio, res[0].Bytes, proxy.Resets())
+			if proxy.Resets() != 3 {
+				t.Fatalf("%d resets fired, want 3", proxy.Resets())
 			}
 			if chunk > 0 && ratio > 1.1 {
 				t.Errorf("sent %.3fx the blob; want <= 1.1x (resume, not restart)", ratio)
@@ -274,7 +152,7 @@ func TestResumeAfterResets(t *testing.T) {
 // overrides a smaller configured chunk (1 MiB); every PATCH but the last is
 // at least that long.
 func TestChunkMinLengthHonoured(t *testing.T) {
-	store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}, minChunk: 3 << 20}
+	store := &faultregistry.UploadStatus{Next: registrytest.New(), MinChunk: 3 << 20}
 	srv := httptest.NewServer(store)
 	defer closing(srv)()
 	img, digest, _ := bigImage(t, 10<<20, 8)
@@ -282,20 +160,19 @@ func TestChunkMinLengthHonoured(t *testing.T) {
 		push.Options{Retry: fastRetry, ChunkSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
-	store.mu.Lock()
-	defer store.mu.Unlock()
+	patches := store.Patches()
 	var layer []int64 // (the config blob goes up in one small PATCH)
-	for _, n := range store.patches {
+	for _, n := range patches {
 		if n > 1024 {
 			layer = append(layer, n)
 		}
 	}
 	if len(layer) != 4 {
-		t.Fatalf("PATCH sizes %v; want 4 for the layer (3+3+3+1 MiB)", store.patches)
+		t.Fatalf("PATCH sizes %v; want 4 for the layer (3+3+3+1 MiB)", patches)
 	}
 	for _, n := range layer[:len(layer)-1] {
 		if n < 3<<20 {
-			t.Fatalf("PATCH sizes %v: one is below the registry's minimum of 3 MiB", store.patches)
+			t.Fatalf("PATCH sizes %v: one is below the registry's minimum of 3 MiB", patches)
 		}
 	}
 }
@@ -309,15 +186,15 @@ func TestSessionLostFallsBackToFreshUpload(t *testing.T) {
 	defer closing(srv)()
 	proxy := newResetProxy(t, registrytest.Host(srv), 3<<20+999)
 	img, digest, _ := bigImage(t, 8<<20, 9)
-	repo := mustRepo(t, proxy.addr()+"/lost/app")
+	repo := mustRepo(t, proxy.Addr()+"/lost/app")
 	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
 		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	direct := mustRepo(t, registrytest.Host(srv)+"/lost/app")
 	checkPushed(t, direct.Tag("v1"), img, digest)
-	if proxy.fired != 1 || proxy.sent.Load() < 8<<20+3<<20 {
-		t.Fatalf("%d resets, %d bytes: the fault did not force a fresh upload", proxy.fired, proxy.sent.Load())
+	if proxy.Resets() != 1 || proxy.Sent() < 8<<20+3<<20 {
+		t.Fatalf("%d resets, %d bytes: the fault did not force a fresh upload", proxy.Resets(), proxy.Sent())
 	}
 }
 
@@ -345,7 +222,7 @@ func TestCorruptBigBlobIsNeverCommitted(t *testing.T) {
 // (resets, 500/503, 429, stalls) on the chunked path, with tiny chunks so
 // every blob takes several PATCHes.
 func TestChunkedPushesThroughFaults(t *testing.T) {
-	store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}}
+	store := &faultregistry.UploadStatus{Next: registrytest.New()}
 	f := &faulty{next: store, rate: 0.15, rng: rand.New(rand.NewPCG(5, 6))}
 	proxy := httptest.NewServer(f)
 	defer closing(proxy)()
@@ -405,19 +282,19 @@ func TestResumeAgainstDockerRegistry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			proxy := newResetProxy(t, addr, tc.at...)
 			img, digest, _ := bigImage(t, size, 11+uint64(len(tc.at)))
-			repo := mustRepo(t, proxy.addr()+"/dr/"+strings.ReplaceAll(tc.name, " ", "-"))
+			repo := mustRepo(t, proxy.Addr()+"/dr/"+strings.ReplaceAll(tc.name, " ", "-"))
 			if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo, Tags: []string{"v1"}}},
 				push.Options{Retry: resumeRetry, ChunkSize: 2 << 20}); err != nil {
 				t.Fatal(err)
 			}
 			direct := mustRepo(t, addr+"/"+repo.RepositoryStr())
 			checkPushed(t, direct.Tag("v1"), img, digest)
-			t.Logf("%s: %d bytes through the proxy (%.3fx the blob), %d resets", tc.name, proxy.sent.Load(), float64(proxy.sent.Load())/size, proxy.fired)
-			if proxy.fired != len(tc.at) {
-				t.Fatalf("%d resets fired, want %d", proxy.fired, len(tc.at))
+			t.Logf("%s: %d bytes through the proxy (%.3fx the blob), %d resets", tc.name, proxy.Sent(), float64(proxy.Sent())/size, proxy.Resets())
+			if proxy.Resets() != len(tc.at) {
+				t.Fatalf("%d resets fired, want %d", proxy.Resets(), len(tc.at))
 			}
-			if len(tc.at) == 0 && float64(proxy.sent.Load())/size > 1.01 {
-				t.Errorf("a clean chunked upload sent %.3fx the blob", float64(proxy.sent.Load())/size)
+			if len(tc.at) == 0 && float64(proxy.Sent())/size > 1.01 {
+				t.Errorf("a clean chunked upload sent %.3fx the blob", float64(proxy.Sent())/size)
 			}
 		})
 	}
@@ -460,24 +337,24 @@ func TestStreamedBlobIsReadOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &withUploadStatus{next: registrytest.New(), held: map[string]int64{}}
+	store := &faultregistry.UploadStatus{Next: registrytest.New()}
 	srv := httptest.NewServer(store)
 	defer closing(srv)()
 	proxy := newResetProxy(t, registrytest.Host(srv), 9<<20+5)
-	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: mustRepo(t, proxy.addr()+"/app"), Tags: []string{"v1"}}},
+	if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: mustRepo(t, proxy.Addr()+"/app"), Tags: []string{"v1"}}},
 		push.Options{Retry: resumeRetry, ChunkSize: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	checkPushed(t, mustRepo(t, registrytest.Host(srv)+"/app").Tag("v1"), img, digest)
 	gets := origin.n.Load()
-	t.Logf("the base registry served the blob %d times for 16 chunks; %.3fx went to the target, %d reset", gets, float64(proxy.sent.Load())/size, proxy.fired)
+	t.Logf("the base registry served the blob %d times for 16 chunks; %.3fx went to the target, %d reset", gets, float64(proxy.Sent())/size, proxy.Resets())
 	// Once, plus a re-open after each failed try (the reset, and at
 	// most one more if the registry disagreed on the offset).
 	if gets > 3 {
 		t.Errorf("the base registry served the blob %d times: the stream is re-opened per chunk", gets)
 	}
-	if float64(proxy.sent.Load())/size > 1.1 {
-		t.Errorf("sent %.3fx the blob to the target", float64(proxy.sent.Load())/size)
+	if float64(proxy.Sent())/size > 1.1 {
+		t.Errorf("sent %.3fx the blob to the target", float64(proxy.Sent())/size)
 	}
 }
 
