@@ -141,8 +141,13 @@ func TestResumeAfterResets(t *testing.T) {
 			if proxy.Resets() != 3 {
 				t.Fatalf("%d resets fired, want 3", proxy.Resets())
 			}
-			if chunk > 0 && ratio > 1.1 {
-				t.Errorf("sent %.3fx the blob; want <= 1.1x (resume, not restart)", ratio)
+			// A reset loses at most the chunk in flight (the registry keeps
+			// only whole PATCHes); how much of it got through first depends
+			// on scheduling, so the bound is one chunk per reset, plus 64 KiB
+			// for requests and the config blob. A restart from the first byte
+			// would send 11+25+39 MiB more (2.6x).
+			if limit := size + int64(proxy.Resets())*chunk + 64<<10; chunk > 0 && proxy.Sent() > limit {
+				t.Errorf("sent %.3fx the blob; want <= %.3fx (resume, not restart: at most one chunk lost per reset)", ratio, float64(limit)/size)
 			}
 		})
 	}
