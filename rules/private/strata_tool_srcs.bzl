@@ -25,7 +25,6 @@ STRATA_TOOL_SRCS = [
     Label("//:go/layer/collect.go"),
     Label("//:go/layer/doc.go"),
     Label("//:go/layer/filelist.go"),
-    Label("//:go/layer/prefetch.go"),
     Label("//:go/layer/spec.go"),
     Label("//:go/layer/tars.go"),
     Label("//:go/ocilayout/index.go"),
