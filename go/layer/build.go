@@ -1,8 +1,8 @@
 package layer
 
 import (
-	"bufio"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -72,21 +72,28 @@ func Write(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.
 
 // WriteLevel is Write at a compression level (0: the pinned default).
 func WriteLevel(w io.Writer, entries []canontar.Entry, mtime time.Time, alg compress.Algorithm, level int) (spec.Descriptor, error) {
-	bw := bufio.NewWriterSize(w, 1<<20)
 	digest := &countingHash{Hash: sha256.New()}
-	zw, err := compress.NewWriterLevel(alg, level, io.MultiWriter(bw, digest), 0)
+	out := newStage(io.MultiWriter(w, digest))
+	zw, err := compress.NewWriterLevel(alg, level, out, 0)
 	if err != nil {
+		out.Close()
 		return spec.Descriptor{}, err
 	}
 	diffID := sha256.New()
-	if err := canontar.Write(io.MultiWriter(diffID, zw), entries, mtime); err != nil {
+	in := newStage(io.MultiWriter(diffID, zw))
+	// In this order, each after the one before has written everything: the
+	// compressor's goroutines write into out until zw.Close returns.
+	closeAll := func() (error, error, error) { return in.Close(), zw.Close(), out.Close() }
+	if err := canontar.Write(in, entries, mtime); err != nil {
+		closeAll()
 		return spec.Descriptor{}, err
 	}
-	if err := zw.Close(); err != nil {
+	inErr, zErr, outErr := closeAll()
+	if err := errors.Join(inErr, zErr); err != nil {
 		return spec.Descriptor{}, fmt.Errorf("compressing layer: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
-		return spec.Descriptor{}, err
+	if outErr != nil {
+		return spec.Descriptor{}, outErr
 	}
 	return spec.Descriptor{
 		MediaType: types.MediaType(alg.MediaType()),

@@ -26,6 +26,7 @@ STRATA_TOOL_SRCS = [
     Label("//:go/layer/doc.go"),
     Label("//:go/layer/filelist.go"),
     Label("//:go/layer/spec.go"),
+    Label("//:go/layer/stage.go"),
     Label("//:go/layer/tars.go"),
     Label("//:go/ocilayout/index.go"),
     Label("//:go/ocilayout/ocilayout.go"),
