@@ -343,8 +343,56 @@ func readDirNames(dir string) ([]string, error) {
 func fileEntry(src, dst string, size, mode int64) canontar.Entry {
 	return canontar.Entry{
 		Path: dst, Type: canontar.Regular, Mode: mode, Size: size,
-		Open: func() (io.ReadCloser, error) { return os.Open(src) },
+		Open: func() (io.ReadCloser, error) { return openFile(src) },
 	}
+}
+
+// openFile opens a source file for reading with plain system calls: open,
+// read, close. os.Open adds four fcntl calls and an epoll_ctl to each open
+// (it tries to register the file with the network poller) and a finalizer:
+// for a layer of 100,000 small files that was half of all system calls.
+// Errors read as os.Open's do.
+func openFile(name string) (io.ReadCloser, error) {
+	for {
+		fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return &rawFile{fd: fd, name: name}, nil
+	}
+}
+
+type rawFile struct {
+	fd   int
+	name string
+}
+
+func (f *rawFile) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		n, err := syscall.Read(f.fd, p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return 0, &fs.PathError{Op: "read", Path: f.name, Err: err}
+		case n == 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (f *rawFile) Close() error {
+	if err := syscall.Close(f.fd); err != nil {
+		return &fs.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
 }
 
 // applyOverrides applies the owner default, per-path owners and per-path modes.

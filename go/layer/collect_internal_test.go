@@ -1,7 +1,9 @@
 package layer
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -46,4 +48,27 @@ func TestEntryMemory(t *testing.T) {
 		t.Errorf("%.0f bytes of heap per entry, want <= 256", perEntry)
 	}
 	t.Logf("%.0f bytes of heap per entry", perEntry)
+}
+
+// TestOpenFile: the plain-syscall reader yields a file's bytes and fails as
+// os.Open does, so messages about unreadable sources do not change.
+func TestOpenFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	want := bytes.Repeat([]byte("0123456789"), 50000)
+	if err := os.WriteFile(p, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := openFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	if err != nil || !bytes.Equal(got, want) || rc.Close() != nil {
+		t.Fatalf("read %d of %d bytes: %v", len(got), len(want), err)
+	}
+	_, err = openFile(p + ".missing")
+	_, osErr := os.Open(p + ".missing")
+	if err == nil || err.Error() != osErr.Error() {
+		t.Errorf("got %v, want %v", err, osErr)
+	}
 }
