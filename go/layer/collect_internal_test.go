@@ -32,15 +32,7 @@ func TestEntryMemory(t *testing.T) {
 		return m.HeapAlloc
 	}
 	before := heap()
-	tr, err := collect(spec)
-	defer tr.close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := tr.entries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, entries := collected(t, spec)
 	perEntry := float64(heap()-before) / n
 	runtime.KeepAlive(entries)
 	runtime.KeepAlive(spec)

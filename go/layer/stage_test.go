@@ -32,8 +32,8 @@ func stageEntries(t *testing.T) []canontar.Entry {
 		es = append(es, canontar.Entry{Path: fmt.Sprintf("d%d/f%03d", i%7, i), Type: canontar.Regular, Mode: 0o644, Size: int64(size),
 			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }})
 	}
-	es, err := canontar.Sort(es)
-	if err != nil {
+	var err error
+	if es, err = canontar.Sort(es); err != nil {
 		t.Fatal(err)
 	}
 	return es
