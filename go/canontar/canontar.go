@@ -18,7 +18,7 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -49,35 +49,52 @@ type Entry struct {
 }
 
 // Sort orders entries canonically and adds the parent directories that are
-// missing. Entries must have unique paths.
+// missing. Entries must have unique paths. It sorts entries in place and
+// returns them (appended to if parents were missing): a layer of 100,000
+// files then holds one array of entries, not a copy per step.
 func Sort(entries []Entry) ([]Entry, error) {
-	seen := make(map[string]bool, len(entries))
-	for _, e := range entries {
-		if seen[e.Path] {
-			return nil, fmt.Errorf("canontar: duplicate entry %q", e.Path)
-		}
-		seen[e.Path] = true
-	}
-	out := append([]Entry(nil), entries...)
-	for _, e := range entries {
-		for dir := path.Dir(e.Path); dir != "." && !seen[dir]; dir = path.Dir(dir) {
-			seen[dir] = true
-			out = append(out, Entry{Path: dir, Type: Dir, Mode: DefaultDirMode})
-		}
-	}
 	// Plain byte order puts "a" before "a.txt" before "a/b", so a directory
 	// always precedes its children.
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	slices.SortFunc(entries, byPath)
+	for i := 1; i < len(entries); i++ {
+		if entries[i].Path == entries[i-1].Path {
+			return nil, fmt.Errorf("canontar: duplicate entry %q", entries[i].Path)
+		}
+	}
+	var missing []Entry
+	added := map[string]bool{} // only the missing directories, usually none
+	last := ""                 // the last parent found: siblings share it
+	for _, e := range entries {
+		for dir := path.Dir(e.Path); dir != "." && dir != last && !added[dir]; dir = path.Dir(dir) {
+			if _, ok := find(entries, dir); ok {
+				last = dir
+				break
+			}
+			added[dir] = true
+			missing = append(missing, Entry{Path: dir, Type: Dir, Mode: DefaultDirMode})
+		}
+	}
+	if len(missing) > 0 {
+		entries = append(entries, missing...)
+		slices.SortFunc(entries, byPath)
+	}
 	// Every entry, directories included, must sit in a directory: a
 	// directory under a symlink would be created through the link.
-	for _, e := range out {
+	for _, e := range entries {
 		if parent := path.Dir(e.Path); parent != "." {
-			if i := sort.Search(len(out), func(i int) bool { return out[i].Path >= parent }); out[i].Type != Dir {
-				return nil, &ParentError{Path: e.Path, Parent: parent, ParentType: out[i].Type}
+			if i, _ := find(entries, parent); entries[i].Type != Dir {
+				return nil, &ParentError{Path: e.Path, Parent: parent, ParentType: entries[i].Type}
 			}
 		}
 	}
-	return out, nil
+	return entries, nil
+}
+
+func byPath(a, b Entry) int { return strings.Compare(a.Path, b.Path) }
+
+// find is the position of path p in sorted entries, and whether it is there.
+func find(sorted []Entry, p string) (int, bool) {
+	return slices.BinarySearchFunc(sorted, p, func(e Entry, p string) int { return strings.Compare(e.Path, p) })
 }
 
 // ParentError says that Path lies under Parent, which is not a directory.
@@ -179,10 +196,17 @@ func (e *HeaderError) Unwrap() error { return e.Err }
 // canonical entry path ("usr/bin", "etc/x"). ok is false if the path escapes
 // the root ("..") or names the root itself.
 func CleanPath(p string) (clean string, ok bool) {
-	for _, part := range strings.Split(p, "/") {
+	for rest := p; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, "/")
 		if part == ".." {
 			return "", false
 		}
+	}
+	// Paths that are already clean (most are) are returned as they are, or
+	// without their leading "/", so they share the caller's memory.
+	if rel := strings.TrimPrefix(p, "/"); rel != "" && rel != "." && rel[0] != '/' && path.Clean(rel) == rel {
+		return rel, true
 	}
 	c := strings.TrimPrefix(path.Clean("/"+p), "/")
 	return c, c != ""

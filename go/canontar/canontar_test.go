@@ -3,7 +3,10 @@ package canontar_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +97,66 @@ func TestCleanPath(t *testing.T) {
 	for _, bad := range []string{"../etc", "a/../../b", "/", ".", ""} {
 		if _, ok := canontar.CleanPath(bad); ok {
 			t.Errorf("CleanPath(%q) accepted", bad)
+		}
+	}
+}
+
+// TestCleanPathSameAsClean: CleanPath returns clean paths without copying
+// them; for every path of up to four parts of "", ".", "..", "a" and "b.c"
+// (with and without a leading "/") it must still answer exactly what
+// cleaning "/"+p answers, which is what decides the bytes of tar headers.
+func TestCleanPathSameAsClean(t *testing.T) {
+	parts := []string{"", ".", "..", "a", "b.c"}
+	paths := []string{""}
+	for n := 0; n < 4; n++ {
+		for _, p := range paths {
+			for _, part := range parts {
+				paths = append(paths, p+"/"+part, p+part+"/")
+			}
+		}
+	}
+	for _, p := range paths {
+		want := strings.TrimPrefix(path.Clean("/"+p), "/")
+		wantOK := want != "" && !slices.Contains(strings.Split(p, "/"), "..")
+		if got, ok := canontar.CleanPath(p); ok != wantOK || (ok && got != want) {
+			t.Errorf("CleanPath(%q) = %q, %v; want %q, %v", p, got, ok, want, wantOK)
+		}
+	}
+}
+
+// TestSortAnyInputOrder: Sort sorts in place; the result must not depend on
+// the order it is given, and a duplicate path is an error in any position.
+func TestSortAnyInputOrder(t *testing.T) {
+	base := []canontar.Entry{file("z/y/x", "1", 0o644), file("a", "2", 0o644), file("a.b/c", "3", 0o644), {Path: "z", Type: canontar.Dir, Mode: 0o700}}
+	var want []string
+	for i := 0; i < len(base); i++ {
+		in := append(append([]canontar.Entry(nil), base[i:]...), base[:i]...)
+		out, err := canontar.Sort(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range out {
+			got = append(got, fmt.Sprintf("%s %c %o", e.Path, e.Type, e.Mode))
+		}
+		if want == nil {
+			want = got
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") || len(got) != 6 {
+			t.Errorf("rotation %d: got %q, want %q (6 entries, a.b and z/y implied)", i, got, want)
+		}
+		if _, err := canontar.Sort(append(in, file("a.b/c", "4", 0o644))); err == nil || !strings.Contains(err.Error(), `duplicate entry "a.b/c"`) {
+			t.Errorf("rotation %d: duplicate accepted: %v", i, err)
+		}
+	}
+}
+
+// TestCleanPathNoCopy: a clean destination costs no allocation, once per
+// file of a 100,000-file layer.
+func TestCleanPathNoCopy(t *testing.T) {
+	for _, p := range []string{"/usr/bin/app", "usr/bin/app"} {
+		if n := testing.AllocsPerRun(100, func() { canontar.CleanPath(p) }); n != 0 {
+			t.Errorf("CleanPath(%q) allocates %v times", p, n)
 		}
 	}
 }

@@ -4,12 +4,9 @@
 //
 //	read -> canonical tar -> sha256 (diffID) -> compress -> sha256 (digest) -> write
 //
-// Files up to 256 KiB are read ahead on other goroutines into a fixed 4 MiB
-// ring while the tar is written and compressed (prefetch.go): for layers of
-// many small files the open/read/close calls, not the bytes, are the cost.
-// The bytes and their order do not change, whatever the number of cores.
-//
-// Memory does not grow with layer size: file contents are streamed, and
+// Memory grows with the number of entries only (about 160 bytes each once
+// sorted; see build.go's soft memory limit), not with their size: file
+// contents are streamed, and
 // entries of merged tars are read back by offset rather than held in memory
 // (sparse members, whose stored bytes are not their content, are expanded
 // through archive/tar into a temporary file and read back from there).

@@ -126,7 +126,7 @@ func AddFileList(spec *Spec, path string) error {
 			spec.Files = append(spec.Files, g.file(src, dst, !strings.Contains(flags, "s"), strings.Contains(flags, "t")))
 			continue
 		}
-		src, short, pkg, flags := rec[0], rec[1], rec[2], rec[3]
+		src, short, pkg, flags := rec[0], shareSuffix(rec[0], rec[1]), rec[2], rec[3]
 		tree, source := strings.Contains(flags, "t"), strings.Contains(flags, "s")
 		program := !source && src == g.exe
 		switch g.kind {
@@ -157,8 +157,25 @@ func AddFileList(spec *Spec, path string) error {
 	return g.done(spec.Target)
 }
 
+// yes and no are every file's Executable: one allocation per file less.
+var yes, no = true, false
+
 func (g *group) file(src, dst string, executable, tree bool) File {
-	return File{Src: src, Dst: dst, Label: g.label, Attr: g.attr, Executable: &executable, Tree: tree}
+	exe := &no
+	if executable {
+		exe = &yes
+	}
+	return File{Src: src, Dst: dst, Label: g.label, Attr: g.attr, Executable: exe, Tree: tree}
+}
+
+// shareSuffix returns short, as the tail of src when src ends with it (a
+// file's path ends with its short path), so the destinations made from it
+// keep no second copy of the path.
+func shareSuffix(src, short string) string {
+	if strings.HasSuffix(src, short) {
+		return src[len(src)-len(short):]
+	}
+	return short
 }
 
 // done checks a finished group: an exact destination takes one file.

@@ -97,22 +97,18 @@ func (t *tree) sortError(err error) error {
 	// The child may be an implicit parent directory: name the first real
 	// entry below the file or symlink instead.
 	child := pe.Path
-	if t.nodes[child] == nil {
+	if t.originOf(child) == (origin{}) {
 		child = ""
-		for p := range t.nodes {
-			if strings.HasPrefix(p, pe.Parent+"/") && (child == "" || p < child) {
-				child = p
+		for i, e := range t.es { // sorted: the first one below the parent
+			if strings.HasPrefix(e.Path, pe.Parent+"/") && t.origins[i] != (origin{}) {
+				child = e.Path
+				break
 			}
 		}
 	}
-	origin := func(p string) string {
-		if n := t.nodes[p]; n != nil {
-			return n.origin
-		}
-		return "an implicit parent directory"
-	}
-	parent := t.nodes[pe.Parent]
-	if parent != nil && parent.Type == canontar.Symlink {
+	origin := func(p string) string { return t.originOf(p).String() }
+	if i, ok := t.find(pe.Parent); ok && t.es[i].Type == canontar.Symlink {
+		parent := t.es[i]
 		return t.userErr(child, fmt.Sprintf("this entry (from %s) is under %q, which is a symlink to %q in the same layer (from %s); extractors would write it through the symlink",
 			origin(child), pe.Parent, parent.Link, origin(pe.Parent)),
 			"put the entry at the path the symlink points to, or remove the symlink from this layer")
@@ -128,10 +124,7 @@ func (t *tree) sortError(err error) error {
 func (t *tree) contentError(err error) error {
 	var he *canontar.HeaderError
 	if errors.As(err, &he) {
-		origin := "an implicit parent directory"
-		if n := t.nodes[he.Path]; n != nil {
-			origin = n.origin
-		}
+		origin := t.originOf(he.Path).String()
 		if he.Link != "" {
 			origin += fmt.Sprintf(", link target %q", he.Link)
 		}
@@ -142,10 +135,10 @@ func (t *tree) contentError(err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	origin := ce.Path
-	if n := t.nodes[ce.Path]; n != nil {
-		origin = n.origin
+	from := ce.Path
+	if o := t.originOf(ce.Path); o != (origin{}) {
+		from = o.String()
 	}
-	return t.userErr(ce.Path, fmt.Sprintf("cannot read the content of %s: %v", origin, ce.Err),
+	return t.userErr(ce.Path, fmt.Sprintf("cannot read the content of %s: %v", from, ce.Err),
 		"something changed or removed the file while the layer was built: make sure no other process writes to it, and build again")
 }

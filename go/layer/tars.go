@@ -37,7 +37,7 @@ func (t *tree) addTar(tarPath string) error {
 	// data sequentially, so after Next() the count is the entry's data offset.
 	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<16)}
 	tr := tar.NewReader(cr)
-	regular := map[string]node{} // for resolving hard links
+	regular := map[string]canontar.Entry{} // for resolving hard links
 	sp := &spooler{t: t}
 	last := "" // the last entry read, to say where a broken tar breaks
 	for {
@@ -57,12 +57,12 @@ func (t *tree) addTar(tarPath string) error {
 			}
 			return t.userErr(h.Name, "tars: entry of "+tarPath+" escapes the image root", "rebuild the tar without \"..\" paths")
 		}
-		origin := tarPath + " entry " + h.Name
+		origin := origin{what: tarPath, src: h.Name, tar: true}
 		if err := checkID("uid", h.Uid); err != nil {
-			return t.userErr(p, "tars: "+origin+": "+err.Error(), "rebuild the tar with owners in that range (e.g. GNU tar --owner=0 --group=0 --numeric-owner)")
+			return t.userErr(p, "tars: "+origin.String()+": "+err.Error(), "rebuild the tar with owners in that range (e.g. GNU tar --owner=0 --group=0 --numeric-owner)")
 		}
 		if err := checkID("gid", h.Gid); err != nil {
-			return t.userErr(p, "tars: "+origin+": "+err.Error(), "rebuild the tar with owners in that range (e.g. GNU tar --owner=0 --group=0 --numeric-owner)")
+			return t.userErr(p, "tars: "+origin.String()+": "+err.Error(), "rebuild the tar with owners in that range (e.g. GNU tar --owner=0 --group=0 --numeric-owner)")
 		}
 		e := canontar.Entry{Path: p, Mode: h.Mode & 0o7777, UID: h.Uid, GID: h.Gid}
 		switch {
@@ -88,17 +88,16 @@ func (t *tree) addTar(tarPath string) error {
 			if !ok || !found {
 				return t.userErr(p, "tars: hard link in "+tarPath+" points at "+h.Linkname+", which is not an earlier regular file", "rebuild the tar without that hard link")
 			}
-			e = src.Entry
+			e = src
 			e.Path = p
 		default:
 			return t.userErr(p, fmt.Sprintf("tars: %s has a device, fifo or other special entry (type %q)", tarPath, h.Typeflag),
 				"layers hold files, directories and symlinks only; rebuild the tar without it")
 		}
-		n := node{Entry: e, origin: origin, fromTar: true}
 		if e.Type == canontar.Regular {
-			regular[p] = n
+			regular[p] = e
 		}
-		if err := t.add(n); err != nil {
+		if err := t.add(e, origin); err != nil {
 			return err
 		}
 	}

@@ -10,8 +10,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/strata-build/rules_strata/go/canontar"
 	"github.com/strata-build/rules_strata/go/compress"
 )
+
+// collected is spec's tree and its entries in canonical order.
+func collected(t *testing.T, spec Spec) (*tree, []canontar.Entry) {
+	t.Helper()
+	tr, err := collect(spec)
+	t.Cleanup(tr.close)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := tr.entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, entries
+}
 
 // TestFileShrinks truncates a source between collecting it and writing the
 // layer: the error names the target, the source and the fix, not only
@@ -22,19 +38,11 @@ func TestFileShrinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := Spec{Target: "//pkg:layer", Compression: "none", Files: []File{{Src: src, Dst: "/data.bin", Label: "//pkg:data", Executable: new(bool)}}}
-	tr, err := collect(spec)
-	defer tr.close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := tr.entries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, entries := collected(t, spec)
 	if err := os.Truncate(src, 100); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Write(io.Discard, entries, time.Unix(0, 0), compress.None)
+	_, err := Write(io.Discard, entries, time.Unix(0, 0), compress.None)
 	err = tr.contentError(err)
 	for _, w := range []string{"//pkg:layer", `"data.bin"`, "//pkg:data", src, "file shrank while being read (100 of 4096 bytes)", "fix:"} {
 		if err == nil || !strings.Contains(err.Error(), w) {
