@@ -128,7 +128,7 @@ if PATH=/nonexistent /bin/bash bazel-bin/examples/hello/image.load.sh > "$SCRATC
   die "load without docker or podman succeeded"
 fi
 contains "load explains what is missing" "$SCRATCH/noload.txt" "neither docker nor podman is on PATH"
-contains "load says how to get the docker-archive" "$SCRATCH/noload.txt" "bazel build //examples/hello:image --output_groups=tarball"
+contains "load says how to get the docker-archive" "$SCRATCH/noload.txt" "bazel build //examples/hello:image --output_groups=tarball (then bazel-bin/examples/hello/image.tar)"
 
 log "a base pulled by digest: its layer is never downloaded"
 ensure_example_registry

@@ -88,7 +88,7 @@ YAML
   if [ -n "$htpasswd" ]; then
     printf 'auth:\n  htpasswd:\n    realm: strata-test\n    path: %s\n' "$htpasswd" >> "$dir/config.yml"
   fi
-  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 9>&- &
   echo $! > "$dir/pid"
   local i
   for i in $(seq 1 100); do
@@ -113,20 +113,24 @@ free_port() {
 
 # ensure_example_registry starts the example registry unless one answers
 # already; it keeps running after the script so you can look at what it holds.
-# Suites run two at a time (scripts/test.sh), so the start is locked; the
-# lock is released explicitly because the registry inherits its descriptor.
+# Suites run two at a time (scripts/test.sh), so the start is locked (on
+# descriptor 9, which the registry and Bazel servers started under it do not
+# inherit: a server holding it would hold the lock for its whole life).
 ensure_example_registry() {
   registry_up "$EXAMPLE_REGISTRY" && return 0
-  local lock
-  mkdir -p "$ROOT/.cache"
-  exec {lock}>"$ROOT/.cache/example-registry.lock"
-  flock "$lock"
+  lock_example 9 example-registry
   if ! registry_up "$EXAMPLE_REGISTRY"; then
     log "starting docker-registry on $EXAMPLE_REGISTRY (data in $ROOT/.cache/registry)"
     start_registry "$ROOT/.cache/registry" "${EXAMPLE_REGISTRY##*:}"
   fi
-  flock -u "$lock"
-  exec {lock}>&-
+  exec 9>&-
+}
+
+# lock_example FD NAME takes .cache/NAME.lock on FD, waiting at most 5 minutes.
+lock_example() {
+  mkdir -p "$ROOT/.cache"
+  eval "exec $1>\"\$ROOT/.cache/$2.lock\""
+  flock -w 300 "$1" || die "$ROOT/.cache/$2.lock is still held after 5 minutes (fix: stop the process holding it: fuser -v $ROOT/.cache/$2.lock)"
 }
 
 # seed_example_base pushes //examples/base:base to the example registry with
@@ -135,20 +139,17 @@ ensure_example_registry() {
 # which tests never touch) and stops that Bazel server when done.
 # It is locked like ensure_example_registry: two suites may seed at once.
 seed_example_base() {
-  local lock
-  mkdir -p "$ROOT/.cache"
-  exec {lock}>"$ROOT/.cache/seed-example-base.lock"
-  flock "$lock"
+  lock_example 9 seed-example-base
   seed_example_base_locked
-  flock -u "$lock"
-  exec {lock}>&-
+  exec 9>&-
 }
 seed_example_base_locked() {
   local ob=$ROOT/.cache/seed-ob want pinned f bin
-  (cd "$ROOT" && bazel --output_base="$ob" build --symlink_prefix=/ //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1) ||
-    die "bazel build //examples/base:base failed"
-  bin=$(cd "$ROOT" && bazel --output_base="$ob" info bazel-bin 2>/dev/null)
+  local rc=0
+  (cd "$ROOT" && bazel --output_base="$ob" build --symlink_prefix=/ //examples/base:base --output_groups=+oci_layout >/dev/null 2>&1 9>&-) || rc=$?
+  bin=$(cd "$ROOT" && bazel --output_base="$ob" info bazel-bin 2>/dev/null 9>&-)
   (cd "$ROOT" && bazel --output_base="$ob" shutdown >/dev/null 2>&1) || true
+  [ $rc -eq 0 ] || die "bazel build //examples/base:base failed"
   want=$(cat "$bin/examples/base/base.digest")
   # WORKSPACE (Bazel 4) and MODULE.bazel (bzlmod) pin the same base.
   for f in WORKSPACE MODULE.bazel; do

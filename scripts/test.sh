@@ -3,7 +3,7 @@
 # end-to-end suites in e2e/ that run real Bazel 4.2.3 and real image readers.
 # Installs what is missing first. Prints "tests: N passed, N failed" last.
 #   scripts/test.sh            everything
-#   scripts/test.sh e2e/x.sh   only the named e2e suites (after lint and go test)
+#   scripts/test.sh e2e/x.sh   only the named e2e suites (with lint and the Go tests)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -93,9 +93,9 @@ queue() {
 }
 # run_queue runs every queued suite, JOBS at a time, and reports each as it ends.
 run_queue() {
-  local i=0 n=${#names[@]} running=() pid j still start
+  local i=0 total=${#names[@]} running=() pid j n still start
   if [ "$JOBS" -le 1 ]; then
-    for ((i = 0; i < n; i++)); do
+    for ((i = 0; i < total; i++)); do
       log "${names[i]}"
       start=$SECONDS
       eval "${cmds[i]}" 2>&1 | tee "$logs/$i.log"
@@ -103,8 +103,8 @@ run_queue() {
     done
     return
   fi
-  while [ $i -lt $n ] || [ ${#running[@]} -gt 0 ]; do
-    while [ $i -lt $n ] && [ ${#running[@]} -lt "$JOBS" ]; do
+  while [ $i -lt $total ] || [ ${#running[@]} -gt 0 ]; do
+    while [ $i -lt $total ] && [ ${#running[@]} -lt "$JOBS" ]; do
       (
         start=$SECONDS
         eval "${cmds[i]}" >"$logs/$i.log" 2>&1
@@ -117,11 +117,14 @@ run_queue() {
     wait -n 2>/dev/null || true
     still=()
     for j in "${running[@]}"; do
-      if [ -f "$logs/${j%%:*}.done" ]; then
-        wait "${j#*:}" 2>/dev/null || true
-        log "${names[${j%%:*}]}"
-        cat "$logs/${j%%:*}.log"
-        report "${names[${j%%:*}]}" $(cat "$logs/${j%%:*}.done") "$logs/${j%%:*}.log"
+      n=${j%%:*} pid=${j#*:}
+      # A lane that died before writing .done (killed) counts as failed.
+      if [ -f "$logs/$n.done" ] || ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null || true
+        [ -f "$logs/$n.done" ] || echo "99 ?" >"$logs/$n.done"
+        log "${names[n]}"
+        cat "$logs/$n.log"
+        report "${names[n]}" $(cat "$logs/$n.done") "$logs/$n.log"
       else
         still+=("$j")
       fi

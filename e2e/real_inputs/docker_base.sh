@@ -61,3 +61,11 @@ crane validate --remote "$db_repo-shallow:v1" --insecure >"$SCRATCH/docker_base-
   { cat "$SCRATCH/docker_base-crane-shallow.log" >&2; die "crane validate --remote refuses the image on the shallow Docker base"; }
 pass "crane validates the image whose Docker-typed base layer was streamed registry to registry"
 stop_registry "$SCRATCH/docker_base-reg"
+
+# A load needs every layer on this machine: on a shallow base it says so
+# before any engine runs (the base layer was never downloaded).
+if STRATA_LOAD_ENGINE=podman bz "$OB" run //docker_base:app_shallow.load >"$SCRATCH/docker_base-load-shallow.log" 2>&1; then
+  die ".load of an image on a shallow base succeeded"
+fi
+contains ".load on a shallow base names the base layer that is missing" "$SCRATCH/docker_base-load-shallow.log" "a layer of its base image was not downloaded"
+contains ".load on a shallow base gives the fix" "$SCRATCH/docker_base-load-shallow.log" "fix: set download_layers = True on the base's image_pull"

@@ -152,9 +152,9 @@ if PATH=$RT/bin bz "$OB" run "$P:image.load" > "$RT/noengine.txt" 2>&1; then
 fi
 contains "load says what is missing" "$RT/noengine.txt" "neither docker nor podman is on PATH"
 hint=$(sed -n 's/^  fix: install one of them, or write the docker-archive: //p' "$RT/noengine.txt")
-expect_eq "the command it names" "$hint" "bazel build $P:image --output_groups=tarball (bazel-bin/.../NAME.tar)"
+expect_eq "the command it names" "$hint" "bazel build $P:image --output_groups=tarball (then bazel-bin/run_targets/image.tar)"
 bz "$OB" build "$P:image" --output_groups=tarball >"$RT/tarball.txt" 2>&1 || { cat "$RT/tarball.txt" >&2; die "bazel build $P:image --output_groups=tarball failed"; }
-check "that command writes the image's docker-archive" tar -tf "$B/image.tar" manifest.json
+check "that command writes the image's docker-archive where it says" tar -tf "$WS/bazel-bin/run_targets/image.tar" manifest.json
 rm -rf "$PODMAN_STORE"
 
 log "run_targets: docs/remote_cache.md's user.bazelrc lines write what scripts/remote_cache_rc.sh writes"

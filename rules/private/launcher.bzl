@@ -3,7 +3,7 @@
 # The template every strata `bazel run` target expands.
 LAUNCHER = attr.label(default = Label("//rules/private:launcher.sh.tpl"), allow_single_file = True)
 
-def launcher(ctx, what, run, runfiles, script = None, files = []):
+def launcher(ctx, what, run, runfiles, files = []):
     """The `bazel run` script of a target: run, started in the runfiles tree.
 
     The script changes to the workspace's runfiles directory, wherever it is
@@ -15,14 +15,12 @@ def launcher(ctx, what, run, runfiles, script = None, files = []):
       what: what the script does, for its header comment.
       run: bash lines to run in the runfiles tree.
       runfiles: Files the script reads.
-      script: the File to write, if the caller declared it (to name its
-        path in run); None: NAME.sh.
       files: more default outputs besides the script.
 
     Returns:
       The target's DefaultInfo.
     """
-    script = script or ctx.actions.declare_file(ctx.label.name + ".sh")
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.expand_template(
         template = ctx.file._launcher,
         output = script,

@@ -26,6 +26,8 @@ _RUN = """label="{label}"
 strata="{strata}"
 # One entry per child image, in index order.
 image_files=({image_files})
+shallow=({shallow})
+archive_hint={hint}
 manifests=({manifests})
 digests=({digests})
 repo_tags=({repo_tags})
@@ -69,14 +71,13 @@ if [[ -n $platforms_file ]]; then
     exit 1
   fi
 fi
-# archive_hint says how to get the docker-archive without an engine.
-archive_hint() {{
-  if [[ -n $platforms_file ]]; then
-    echo "STRATA_LOAD_ENGINE=/path/to/an/engine bazel run $label.load"
-  else
-    echo "bazel build $label --output_groups=tarball (bazel-bin/.../NAME.tar)"
-  fi
-}}
+# A base pulled without its layer blobs (image_pull's default) cannot be
+# loaded: no engine gets a layer that is not on this machine.
+if [[ ${{shallow[$child]}} == 1 ]]; then
+  echo "ERROR: $label: a layer of its base image was not downloaded (image_pull keeps base layers in the registry by default), so no engine can load it." >&2
+  echo "  fix: set download_layers = True on the base's image_pull" >&2
+  exit 1
+fi
 
 # via_storage says whether engine is a podman that shares this machine's
 # files (so `podman pull oci:DIR` can read the blobs in place).
@@ -147,7 +148,7 @@ if [[ -n "${{STRATA_LOAD_ENGINE:-}}" ]]; then
   engines=("$STRATA_LOAD_ENGINE")
   if ! command -v "$STRATA_LOAD_ENGINE" >/dev/null 2>&1; then
     echo "ERROR: $label: STRATA_LOAD_ENGINE=$STRATA_LOAD_ENGINE: no such command on PATH." >&2
-    echo "  fix: install it, name it by its path, or unset STRATA_LOAD_ENGINE to try {tools_text}; or write the docker-archive: $(archive_hint)" >&2
+    echo "  fix: install it, name it by its path, or unset STRATA_LOAD_ENGINE to try {tools_text}; or $archive_hint" >&2
     exit 1
   fi
 else
@@ -175,7 +176,7 @@ for engine in "${{engines[@]}}"; do
   echo "loading $what into $engine" >&2
   tag_args=()
   for tag in ${{repo_tags[$child]}}; do tag_args+=(--tag "$tag"); done
-  "$strata" docker-archive --image-files "${{image_files[$child]}}" "${{tag_args[@]}}" --out - | "$engine" load "$@"
+  "$strata" docker-archive --image-files "${{image_files[$child]}}" ${{tag_args[@]+"${{tag_args[@]}}"}} --out - | "$engine" load "$@"
   exit 0
 done
 if ((skipped)); then
@@ -183,7 +184,7 @@ if ((skipped)); then
 else
   echo "ERROR: $label: {none_on_path}." >&2
 fi
-echo "  fix: install one of them, or write the docker-archive: $(archive_hint)" >&2
+echo "  fix: install one of them, or $archive_hint" >&2
 exit 1
 """
 
@@ -193,6 +194,15 @@ def _none_on_path(tools):
     if len(tools) == 2:
         return "neither %s nor %s is on PATH" % (tools[0], tools[1])
     return "none of %s is on PATH" % ", ".join(tools)
+
+def _archive_hint(ctx, label, images, platforms):
+    """How to get the image without an engine, for the script's error messages."""
+    if platforms:
+        return "write the index as an OCI layout: bazel build %s --output_groups=oci_layout" % label
+    tarball = images[0].tarball
+    prefix = ctx.bin_dir.path + "/"
+    where = " (then bazel-bin/%s)" % tarball.path[len(prefix):] if tarball.path.startswith(prefix) else ""
+    return "write the docker-archive: bazel build %s --output_groups=tarball%s" % (label, where)
 
 def _q(s):
     return "'%s'" % s.replace("'", "'\\''")
@@ -221,14 +231,13 @@ def load_script(ctx, label, images, tools, platforms = None):
     Returns:
       DefaultInfo with the script as executable.
     """
-    script = ctx.actions.declare_file(ctx.label.name + ".sh")
     if not tools:
         fail("%s: tools is empty (fix: leave it out to try docker, then podman)" % ctx.label)
 
     # Children of one image split over platforms share short_paths (only
     # their configuration directories differ), so in runfiles one would hide
     # the other: in an index each child's files get names of their own.
-    image_files, manifests, configs, digests, tags, layer_lines, files = [], [], [], [], [], [], []
+    image_files, shallow, manifests, configs, digests, tags, layer_lines, files = [], [], [], [], [], [], [], []
     for i, img in enumerate(images):
         staged = {}
         for f, n in [(img.manifest, "manifest.json"), (img.config, "config.json"), (img.digest, "digest")]:
@@ -243,14 +252,15 @@ def load_script(ctx, label, images, tools, platforms = None):
 
         # The docker-archive path hands strata the child's files as the
         # runfiles tree has them.
-        f = write_image_files(ctx, "%s.d/%d/image" % (ctx.label.name, i), img.files.owner or label, img.manifest, img.config, img.digest, img.layers, paths = {k: v.short_path for k, v in staged.items()})
+        f = write_image_files(ctx, "%s.d/%d/image" % (ctx.label.name, i), img.files.owner, img.manifest, img.config, img.digest, img.layers, paths = {k: v.short_path for k, v in staged.items()})
         image_files.append(f)
+        shallow.append("1" if [layer for layer in img.layers if not layer.blob] else "0")
         manifests.append(m)
         configs.append(c)
         digests.append(d)
         tags.append(" ".join(getattr(img, "repo_tags", None) or []))
         layer_lines.append("layers_%d=(%s)" % (i, _words(pairs)))
-        files.extend([f] + staged.values())
+        files.extend([f] + staged.values() + pairs)
     if platforms:
         files.append(platforms)
     what = "an image" if platforms == None else "the child of an image index that matches this machine (or --platform os/arch[/variant])"
@@ -261,12 +271,14 @@ def load_script(ctx, label, images, tools, platforms = None):
         label = label,
         strata = ctx.executable._strata_run.short_path,
         image_files = _words(image_files),
+        shallow = " ".join(shallow),
+        hint = _q(_archive_hint(ctx, label, images, platforms)),
         manifests = _words(manifests),
         digests = _words(digests),
         repo_tags = " ".join([_q(t) for t in tags]),
         layers = "configs=(%s)\n%s" % (_words(configs), "\n".join(layer_lines)),
         platforms = platforms.short_path if platforms else "",
-    ), files + [ctx.executable._strata_run], script)
+    ), files + [ctx.executable._strata_run])
 
 _DOC = """
 

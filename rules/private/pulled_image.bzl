@@ -30,6 +30,8 @@ def _pulled_image_impl(ctx):
             tarball = tarball,
             files = files,
         ),
+        # What a .load without an engine tells the user to build.
+        OutputGroupInfo(tarball = depset([tarball])),
     ]
 
 pulled_image = rule(
