@@ -9,7 +9,8 @@ ensure_go_tools
 status=0
 bad=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$bad" ]; then echo "FAIL gofmt: $bad (fix: gofmt -w)"; status=1; else echo "ok: gofmt"; fi
-go vet ./... && echo "ok: go vet" || status=1
+# The soak test is behind a build tag (scripts/test.sh runs it once): vet it too.
+go vet ./... && go vet -tags soak ./go/push && echo "ok: go vet" || status=1
 if go mod tidy -diff >/dev/null 2>&1; then echo "ok: go.mod tidy"; else echo "FAIL go.mod/go.sum not tidy (fix: go mod tidy)"; status=1; fi
 
 starlark=$(git ls-files '*.bzl' '*.bazel' '*/BUILD' 'BUILD' '*WORKSPACE' 'MODULE.bazel')

@@ -22,11 +22,9 @@ import (
 // TestEachFaultKindIsSurvived covers each kind deterministically in every
 // plain go test.
 func TestFiftyPushesThroughFaults(t *testing.T) {
-	reg := registrytest.Serve(t)
-	f := &faulty{next: registrytest.New(), rate: 0.15, rng: rand.New(rand.NewPCG(1, 2))}
 	// One registry, two doors: the faulty one for push, the direct one to verify.
 	store := registrytest.New()
-	f.next = store
+	f := &faulty{next: store, rate: 0.15, rng: rand.New(rand.NewPCG(1, 2))}
 	proxy := httptest.NewServer(f)
 	defer proxy.Close()
 	direct := httptest.NewServer(store)
