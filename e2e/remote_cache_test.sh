@@ -8,7 +8,9 @@
 #    and HTTP /cas/) straight to the registry, still downloading none;
 #  - editing one file re-runs exactly that layer's action and the image actions;
 #  - when the cache has evicted the layer blobs, push rebuilds them and says so;
-#  - image.probe tells CI whether the image is already pushed (exit 0) or not (3).
+#  - image.probe tells CI whether the image is already pushed (exit 0) or not (3);
+#  - image.load loads under --remote_download_toplevel, and under
+#    --remote_download_minimal (files left in the cache) says so and names the fix.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_bazel_remote
@@ -54,6 +56,24 @@ copy_workspace "$SCRATCH/m3"
 spawns "$SCRATCH/m3.json" > "$SCRATCH/m3.spawns"
 expect_eq "spawns run locally on machine 3 (HTTP cache)" "$(grep -c ' false$' "$SCRATCH/m3.spawns" || true)" 0
 expect_eq "machine 3 digest" "$(cat "$SCRATCH/m3/bazel-bin/examples/hello/image.digest")" "$digest"
+
+log "load on machine 3: --remote_download_minimal names the fix; --remote_download_toplevel loads"
+set +e
+(cd "$SCRATCH/m3" && STRATA_LOAD_ENGINE=podman bz "$SCRATCH/ob3" run --config=cache --remote_download_minimal //examples/hello:image.load) > "$SCRATCH/load-min.txt" 2>&1
+code=$?
+set -e
+expect_eq "load exit code when the image's files stayed in the cache" "$code" 1
+contains "load names a missing file" "$SCRATCH/load-min.txt" "is not on this machine: the build left it in the remote cache"
+contains "load names the image" "$SCRATCH/load-min.txt" "ERROR: //examples/hello:image: examples/hello/"
+contains "load names the fix" "$SCRATCH/load-min.txt" "fix: bazel run --remote_download_toplevel //examples/hello:image.load"
+# podman as root with its own vfs store in a short path (see real_inputs/run_targets.sh).
+PODMAN_STORE=$(mktemp -d /tmp/strata-podman.XXXXXX)
+PODMAN=(--storage-driver=vfs --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/run")
+(cd "$SCRATCH/m3" && STRATA_LOAD_ENGINE=podman bz "$SCRATCH/ob3" run --config=cache-minimal //examples/hello:image.load -- "${PODMAN[@]}") > "$SCRATCH/load-top.txt" 2>&1 ||
+  { cat "$SCRATCH/load-top.txt"; die "load with --remote_download_toplevel failed"; }
+expect_eq "podman image inspect: digest is the built manifest digest" \
+  "$(podman "${PODMAN[@]}" image inspect --format '{{.Digest}}' strata.local/hello:latest)" "$digest"
+rm -rf "$PODMAN_STORE"
 
 log "push from machine 2 streams blobs from the cache (gRPC), downloading none"
 bazel run --config=cache-minimal //examples/hello:image.push -- --repository "$R/bwob/hello" --no-rebuild > "$SCRATCH/push-grpc.txt" 2>&1 ||

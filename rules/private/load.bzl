@@ -78,6 +78,17 @@ if [[ ${{shallow[$child]}} == 1 ]]; then
   echo "  fix: set download_layers = True on the base's image_pull" >&2
   exit 1
 fi
+# Build without the Bytes: under --remote_download_minimal Bazel leaves a
+# `bazel run` target's runfiles that were remote cache hits in the cache, and
+# no engine can load a file that is not here.
+declare -n child_layers=layers_$child
+for f in "${{image_files[$child]}}" "${{manifests[$child]}}" "${{configs[$child]}}" "${{digests[$child]}}" ${{child_layers[@]+"${{child_layers[@]}}"}}; do
+  if [[ ! -e $f ]]; then
+    echo "ERROR: $label: $f is not on this machine: the build left it in the remote cache (--remote_download_minimal), and an engine can only load files that are here." >&2
+    echo "  fix: bazel run --remote_download_toplevel $label.load (a push needs neither: it streams the layers from the cache)" >&2
+    exit 1
+  fi
+done
 
 # via_storage says whether engine is a podman that shares this machine's
 # files (so `podman pull oci:DIR` can read the blobs in place).
