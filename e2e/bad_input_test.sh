@@ -73,3 +73,4 @@ expect_error //tars:negative_mtime "//tars:negative_mtime" "mtime: -1 is outside
 # children with the same platform.
 expect_error //index:unmapped_platform "//index:linux_mips64" "do not map to an OCI os/architecture" "@platforms//cpu" "fix:"
 expect_error //index:duplicate_platform "//index:duplicate_platform" "//index:amd64_b" "linux/amd64" "//index:amd64_a" "fix:"
+expect_error //index:single_platform_base "//index:on_amd64_base" "the base image is linux/amd64 but this image is linux/arm64" "image_pull(platforms = [...])" "fix:"

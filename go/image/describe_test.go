@@ -33,7 +33,7 @@ func TestDescribe(t *testing.T) {
 		}
 		return p
 	}
-	base, err := image.Build(image.Spec{Target: "//base:base", Layers: []string{desc("a", "//base:a", "application/vnd.oci.image.layer.v1.tar+gzip", 3<<20)}})
+	base, err := image.Build(image.Spec{Target: "//base:base", Architecture: "arm64", Variant: "v8", Layers: []string{desc("a", "//base:a", "application/vnd.oci.image.layer.v1.tar+gzip", 3<<20)}})
 	if err != nil {
 		t.Fatal(err)
 	}

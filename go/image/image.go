@@ -9,6 +9,7 @@ package image
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,6 +57,9 @@ func Build(spec Spec) (Result, error) {
 			return Result{}, err
 		}
 		if err := ociLayers(spec, manifest); err != nil {
+			return Result{}, err
+		}
+		if err := basePlatform(spec, cfg); err != nil {
 			return Result{}, err
 		}
 	}
@@ -240,6 +244,32 @@ var portRE = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
 // userRE is the OCI config's User: user, uid, user:group, uid:gid, user:gid
 // or uid:group; no empty part, no whitespace, at most one colon.
 var userRE = regexp.MustCompile(`^[^:\s]+(:[^:\s]+)?$`)
+
+// basePlatform refuses an image whose os, architecture or variant differs
+// from its base's: the base's layers hold binaries for the base's platform,
+// so relabelling them (an image_index platform over a single-platform base,
+// or an architecture attribute) would make an image that fails with "exec
+// format error" where it runs. Fields the base or spec leave empty match.
+func basePlatform(spec Spec, base *v1.ConfigFile) error {
+	differs := func(b, s string) bool { return b != "" && s != "" && b != s }
+	if !differs(base.OS, spec.OS) && !differs(base.Architecture, spec.Architecture) && !differs(base.Variant, spec.Variant) {
+		return nil
+	}
+	platform := func(os, arch, variant string) string {
+		if variant != "" {
+			arch += "/" + variant
+		}
+		return os + "/" + arch
+	}
+	variant := spec.Variant
+	if spec.Architecture == "" || spec.Architecture == base.Architecture {
+		variant = cmp.Or(variant, base.Variant) // a variant belongs to its architecture
+	}
+	want := platform(cmp.Or(spec.OS, base.OS), cmp.Or(spec.Architecture, base.Architecture), variant)
+	return usererr.New(spec.Target, spec.BaseConfig,
+		fmt.Sprintf("the base image is %s but this image is %s: the base's layers would run on a platform they were not built for", platform(base.OS, base.Architecture, base.Variant), want),
+		fmt.Sprintf("give this image a base for %s: pull the base with image_pull(platforms = [...]) so an image_index picks each platform's own, or drop os/architecture/variant here to keep the base's", want))
+}
 
 // apply sets the runtime settings of spec on cfg (which may come from the base).
 func apply(spec Spec, cfg *v1.ConfigFile) error {

@@ -124,3 +124,37 @@ func TestBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// A base's layers hold binaries for the base's platform: an image that
+// claims another (an image_index platform over a single-platform base) is
+// refused, and fields either side leaves empty match.
+func TestBasePlatformMustMatch(t *testing.T) {
+	dir := t.TempDir()
+	base, err := image.Build(image.Spec{Target: "//:base", Layers: []string{layerDesc(t, dir, "a")}, Architecture: "arm64", Variant: "v8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bm, bc := writeResult(t, dir, base)
+	for _, ok := range []image.Spec{{}, {Architecture: "arm64"}, {OS: "linux", Architecture: "arm64", Variant: "v8"}} {
+		ok.Target, ok.BaseManifest, ok.BaseConfig = "//:app", bm, bc
+		if _, err := image.Build(ok); err != nil {
+			t.Errorf("%s/%s/%s on a linux/arm64/v8 base: %v", ok.OS, ok.Architecture, ok.Variant, err)
+		}
+	}
+	for _, c := range []struct {
+		bad  image.Spec
+		want string
+	}{
+		{image.Spec{Architecture: "amd64"}, "the base image is linux/arm64/v8 but this image is linux/amd64:"},
+		{image.Spec{Architecture: "arm64", Variant: "v9"}, "the base image is linux/arm64/v8 but this image is linux/arm64/v9"},
+		{image.Spec{OS: "windows"}, "the base image is linux/arm64/v8 but this image is windows/arm64/v8"},
+	} {
+		bad, want := c.bad, c.want
+		bad.Target, bad.BaseManifest, bad.BaseConfig = "//:app", bm, bc
+		_, err := image.Build(bad)
+		ue, ok := usererr.As(err)
+		if !ok || ue.Target != "//:app" || !strings.Contains(ue.Problem, want) || !strings.Contains(ue.Fix, "image_pull(platforms") {
+			t.Errorf("%+v: want a user error naming //:app with %q and a fix, got %v", bad, want, err)
+		}
+	}
+}
