@@ -4,7 +4,10 @@
 # push //examples/hello:image to a fresh local registry, with the strata tool
 # from a release's prebuilt binary (served from 127.0.0.1; no Go on PATH),
 # against Bazel's own time for a trivial genrule in a fresh output base with
-# the same cache. Each timed run gets a fresh output base, HOME and
+# the same cache, and against a trivial cc_binary (Bazel alone, paying the
+# C++ toolchain set-up that hello's cc_binary makes every fresh output base
+# pay, so the two ratios separate Bazel's own C++ cost from rules_strata's).
+# Each timed run gets a fresh output base, HOME and
 # repository cache (so the prebuilt binary is downloaded every time);
 # the two are interleaved, ROUNDS times, and the medians compared.
 #   bash bench/ci_bench.sh [ROUNDS]      (default 3)
@@ -62,16 +65,19 @@ bzl() {
 }
 
 # Warm the cache: what CI's earlier runs would have left there.
-bzl warm build //examples/hello:image //examples/hello:image.push //bench_trivial:trivial >/dev/null
+bzl warm build //examples/hello:image //examples/hello:image.push //bench_trivial:trivial //bench_trivial:trivial_cc >/dev/null
 
-declare -a T0 T1
+declare -a T0 T1 T2
 for r in $(seq 1 "$ROUNDS"); do
   repo=127.0.0.1:$rport/ci-bench/hello-$r
-  if ((r % 2)); then order="trivial push"; else order="push trivial"; fi
+  if ((r % 2)); then order="trivial trivial_cc push"; else order="push trivial_cc trivial"; fi
   for what in $order; do
     if [ "$what" = trivial ]; then
       t=$(bzl trivial build //bench_trivial:trivial)
       T0+=("$t")
+    elif [ "$what" = trivial_cc ]; then
+      t=$(bzl trivial_cc build //bench_trivial:trivial_cc)
+      T2+=("$t")
     else
       t=$(bzl push run //examples/hello:image.push -- --repository "$repo")
       T1+=("$t")
@@ -85,13 +91,14 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-t0=$(median "${T0[@]}") t1=$(median "${T1[@]}")
+t0=$(median "${T0[@]}") t1=$(median "${T1[@]}") t2=$(median "${T2[@]}")
 hits=$(grep -o '[0-9]* remote cache hit' "$W/push.log" | head -1)
 pushed=$(grep -m1 '@sha256:' "$W/push.log" || true)
 echo
 echo "| fresh output base, warm remote cache, --remote_download_minimal | wall s (median of $ROUNDS) | ratio |"
 echo "|---|---|---|"
 echo "| trivial genrule (Bazel alone) | $t0 | 1.00x |"
-echo "| build + push //examples/hello:image, prebuilt tool | $t1 | $(awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.2fx", a / b}') |"
+echo "| trivial cc_binary (Bazel alone, with the C++ toolchain set-up) | $t2 | $(awk -v a="$t2" -v b="$t0" 'BEGIN {printf "%.2fx", a / b}') |"
+echo "| build + push //examples/hello:image, prebuilt tool | $t1 | $(awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.2fx", a / b}') ($(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2fx", a / b}') of the cc_binary) |"
 echo
 echo "push build: $hits; pushed: $pushed"

@@ -324,5 +324,12 @@ bench_workspace() {
   copy_workspace "$1"
   cd "$1"
   mkdir -p bench_trivial
-  echo 'genrule(name = "trivial", outs = ["trivial.txt"], cmd = "echo hi > $@")' > bench_trivial/BUILD.bazel
+  # trivial: Bazel's own floor. trivial_cc: the same plus what any C++ target
+  # costs a fresh output base (the C++ toolchain's auto-configuration).
+  echo 'int main(void) { return 0; }' > bench_trivial/trivial.c
+  cat > bench_trivial/BUILD.bazel <<'EOF'
+genrule(name = "trivial", outs = ["trivial.txt"], cmd = "echo hi > $@")
+
+cc_binary(name = "trivial_cc", srcs = ["trivial.c"])
+EOF
 }
