@@ -16,6 +16,11 @@ expect_eq "toolchain the tool was built with" "$(go version "$tool" | awk '{prin
 go version -m "$tool" > "$SCRATCH/buildinfo.txt"
 contains "built with CGO_ENABLED=0" "$SCRATCH/buildinfo.txt" "CGO_ENABLED=0"
 contains "built with -trimpath" "$SCRATCH/buildinfo.txt" "-trimpath=true"
+# -ldflags=-s -w (go version -m omits ldflags under -trimpath): no symbol
+# table, no DWARF.
+readelf -S "$tool" > "$SCRATCH/sections.txt"
+if grep -qE '\.(symtab|debug_info)' "$SCRATCH/sections.txt"; then die "the tool has a symbol table or DWARF: it is not built with -ldflags=-s -w"; fi
+pass "built with -ldflags=-s -w (no .symtab, no .debug_info)"
 before=$(sha256sum < "$tool")
 
 # Editing a tracked Go file re-runs the repository rule and the actions.

@@ -30,7 +30,7 @@ mkdir -p "$out"
     log "building strata for $goos/$goarch with $toolchain"
     env -u GOROOT -u GOFLAGS CGO_ENABLED=0 GO111MODULE=on GOAMD64=v1 GOARM64=v8.0 GOENV=off GOEXPERIMENT= \
       GOFLAGS=-mod=readonly GOOS="$goos" GOARCH="$goarch" GOTOOLCHAIN="$toolchain" GOWORK=off \
-      go build -trimpath -buildvcs=false -o "$out/strata-$p" ./tools/strata
+      go build -trimpath -buildvcs=false -ldflags="-s -w" -o "$out/strata-$p" ./tools/strata
     echo "    \"$p\": {\"sha256\": \"$(sha256sum < "$out/strata-$p" | cut -c1-64)\", \"urls\": [\"$url_prefix/strata-$p\"]},"
   done
   echo '}'
