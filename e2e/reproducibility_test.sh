@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Same image digest (and same layer blobs, OCI layout, tarball and strata
 # binary) from builds that differ in everything that must not matter:
-# checkout path, output base, umask (022 vs 077), TZ, LANG, source mtimes and,
-# when run as root, the user.
+# checkout path, output base, umask (022 vs 077), TZ, LANG, source mtimes,
+# the layer actions' sandbox (B runs them unsandboxed, as docs/image_layer.md
+# suggests for large layers) and, when run as root, the user.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -26,11 +27,12 @@ log "build A: umask 022, TZ=UTC, LANG=C.UTF-8"
 A=$(cd "$SCRATCH/a/ws" && fingerprint "$SCRATCH/a/ob")
 bazel --output_base="$SCRATCH/a/ob" shutdown
 
-log "build B: umask 077, TZ=Pacific/Kiritimati, LANG=de_DE.UTF-8, source mtimes in 2001, another path"
+log "build B: umask 077, TZ=Pacific/Kiritimati, LANG=de_DE.UTF-8, source mtimes in 2001, another path, layers unsandboxed"
 (umask 077; copy_workspace "$SCRATCH/b/some/deeper/checkout")
 find "$SCRATCH/b/some/deeper/checkout" -exec touch -h -d '2001-09-09 01:46:40' {} +
 (cd "$SCRATCH/b/some/deeper/checkout" && umask 077 && TZ=Pacific/Kiritimati LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 \
-  bz "$SCRATCH/b/ob" build $TARGET --output_groups=+oci_layout,+tarball)
+  bz "$SCRATCH/b/ob" build $TARGET --output_groups=+oci_layout,+tarball --strategy=StrataLayer=local) 2>&1 | tee "$SCRATCH/b.log"
+grep -qE 'processes: .*[0-9]+ local' "$SCRATCH/b.log" || die "build B ran no action unsandboxed (see the processes line above)"
 B=$(cd "$SCRATCH/b/some/deeper/checkout" && fingerprint "$SCRATCH/b/ob")
 bazel --output_base="$SCRATCH/b/ob" shutdown
 
