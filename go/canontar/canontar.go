@@ -15,6 +15,7 @@ package canontar
 
 import (
 	"archive/tar"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -43,9 +44,22 @@ type Entry struct {
 	Mode     int64 // permission bits, including setuid/setgid/sticky
 	UID, GID int
 	Link     string // symlink target
-	Size     int64  // regular files only
+	Size     int64  // regular files only; SizeAtOpen: ask the opened content
 	// Open returns the content of a regular file; it must yield exactly Size bytes.
 	Open func() (io.ReadCloser, error)
+}
+
+// SizeAtOpen as the Size of a regular Entry means the size is learnt when
+// Write opens the content, whose ReadCloser must then implement Sizer.
+// Listing a tree of small files then needs no stat per file (the directory
+// says which entries are files); the size costs an fstat of the open file
+// instead, during the write, where it overlaps with compression, and it
+// is the size of exactly the content that is read.
+const SizeAtOpen = -1
+
+// Sizer is the content of an Entry of size SizeAtOpen.
+type Sizer interface {
+	Size() (int64, error)
 }
 
 // Sort orders entries canonically and adds the parent directories that are
@@ -140,25 +154,47 @@ func Write(w io.Writer, entries []Entry, mtime time.Time) error {
 		default:
 			return fmt.Errorf("canontar: %q has unsupported type %q", e.Path, e.Type)
 		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return &HeaderError{Path: e.Path, Link: e.Link, Err: err}
-		}
-		if e.Type == Regular && e.Size > 0 {
-			if err := copyContent(tw, e, buf); err != nil {
-				return err
-			}
+		if err := writeEntry(tw, hdr, e, buf); err != nil {
+			return err
 		}
 	}
 	// Close writes the two zero blocks that end the archive, nothing else.
 	return tw.Close()
 }
 
-func copyContent(tw *tar.Writer, e Entry, buf []byte) error {
-	rc, err := e.Open()
-	if err != nil {
-		return &ContentError{Path: e.Path, Err: err}
+// writeEntry writes the header and the content of e. The content of a
+// regular file is opened after its header, unless the header needs its size
+// (SizeAtOpen).
+func writeEntry(tw *tar.Writer, hdr *tar.Header, e Entry, buf []byte) error {
+	var rc io.ReadCloser
+	if e.Type == Regular && e.Size == SizeAtOpen {
+		var err error
+		if rc, err = e.Open(); err != nil {
+			return &ContentError{Path: e.Path, Err: err}
+		}
+		defer rc.Close()
+		s, ok := rc.(Sizer)
+		if !ok {
+			return &ContentError{Path: e.Path, Err: errors.New("the size is to be learnt at open, but the content has no Size method")}
+		}
+		if e.Size, err = s.Size(); err != nil {
+			return &ContentError{Path: e.Path, Err: err}
+		}
+		hdr.Size = e.Size
 	}
-	defer rc.Close()
+	if err := tw.WriteHeader(hdr); err != nil {
+		return &HeaderError{Path: e.Path, Link: e.Link, Err: err}
+	}
+	if e.Type != Regular || e.Size == 0 {
+		return nil
+	}
+	if rc == nil {
+		var err error
+		if rc, err = e.Open(); err != nil {
+			return &ContentError{Path: e.Path, Err: err}
+		}
+		defer rc.Close()
+	}
 	n, err := io.CopyBuffer(tw, io.LimitReader(rc, e.Size), buf)
 	if err != nil {
 		return &ContentError{Path: e.Path, Err: err}
