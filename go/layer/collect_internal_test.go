@@ -42,8 +42,11 @@ func TestEntryMemory(t *testing.T) {
 	perEntry := float64(heap()-before) / n
 	runtime.KeepAlive(entries)
 	runtime.KeepAlive(spec)
-	if perEntry > 256 {
-		t.Errorf("%.0f bytes of heap per entry, want <= 256", perEntry)
+	// 159 today. A 100,000-file zstd layer's live heap sits within a few
+	// MB of the soft memory limit (Build's limitMemory): 16 bytes more per
+	// entry (177) made the collector run 137 times instead of 12 there.
+	if perEntry > 168 {
+		t.Errorf("%.0f bytes of heap per entry, want <= 168", perEntry)
 	}
 	t.Logf("%.0f bytes of heap per entry", perEntry)
 }
