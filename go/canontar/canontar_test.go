@@ -160,3 +160,41 @@ func TestCleanPathNoCopy(t *testing.T) {
 		}
 	}
 }
+
+// sized is content whose size is learnt at open (canontar.Sizer).
+type sized struct{ *strings.Reader }
+
+func (sized) Close() error           { return nil }
+func (s sized) Size() (int64, error) { return s.Reader.Size(), nil }
+
+// TestSizeAtOpen: an entry whose size is learnt when its content is opened
+// writes exactly the bytes of the same entry with its size given, empty
+// files included; content that cannot say its size is an error naming the
+// entry, not a header with a wrong size.
+func TestSizeAtOpen(t *testing.T) {
+	tarOf := func(entries ...canontar.Entry) ([]byte, error) {
+		var buf bytes.Buffer
+		err := canontar.Write(&buf, entries, time.Unix(0, 0))
+		return buf.Bytes(), err
+	}
+	late := func(e canontar.Entry, content string) canontar.Entry {
+		e.Size = canontar.SizeAtOpen
+		e.Open = func() (io.ReadCloser, error) { return sized{strings.NewReader(content)}, nil }
+		return e
+	}
+	a, empty := file("a", "hello", 0o644), file("b", "", 0o600)
+	want, err := tarOf(a, empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tarOf(late(a, "hello"), late(empty, ""))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("sized at open: %v, bytes equal %v", err, bytes.Equal(got, want))
+	}
+	noSize := a
+	noSize.Size = canontar.SizeAtOpen
+	var ce *canontar.ContentError
+	if _, err := tarOf(noSize); !errors.As(err, &ce) || ce.Path != "a" {
+		t.Errorf("content without a size: got %v", err)
+	}
+}

@@ -3,7 +3,9 @@ package layer
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/strata-build/rules_strata/go/usererr"
@@ -55,6 +57,9 @@ func AddFileList(spec *Spec, path string) error {
 		return err
 	}
 	defer f.Close()
+	if n, err := countRecords(f); err == nil {
+		spec.Files = slices.Grow(spec.Files, n)
+	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	line := 0
@@ -155,6 +160,27 @@ func AddFileList(spec *Spec, path string) error {
 		return err
 	}
 	return g.done(spec.Target)
+}
+
+// countRecords counts the lines of f that could start a file record ("F"
+// or "L"; a path line can only add to that), and rewinds f. spec.Files is
+// then allocated once: grown by append, a list of 100,000 files allocated
+// (and copied) five times its final 8 MB, which made the collector run
+// under the soft memory limit before a single file was read.
+func countRecords(f *os.File) (int, error) {
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if b := sc.Bytes(); len(b) == 1 && (b[0] == 'F' || b[0] == 'L') {
+			n++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return n, err
 }
 
 // yes and no are every file's Executable: one allocation per file less.

@@ -140,3 +140,23 @@ func TestAddFileListErrors(t *testing.T) {
 		t.Errorf("a list without the version line: %v", err)
 	}
 }
+
+// TestAddFileListAllocatesOnce: the files of a list are appended into one
+// allocation of the right size (grown by append, 100,000 files allocated
+// and copied five times their final size).
+func TestAddFileListAllocatesOnce(t *testing.T) {
+	parts := [][]string{g("srcs", "srcs", "//p:fg", "", "", "", "", "")}
+	for i := 0; i < 5000; i++ {
+		p := "p/d/f" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)
+		parts = append(parts, f(p, p, "p", "s"))
+	}
+	s := layer.Spec{Target: "//p:layer"}
+	if err := layer.AddFileList(&s, fileList(t, cat(parts...)...)); err != nil {
+		t.Fatal(err)
+	}
+	// One allocation is rounded up to whole pages (at most 102 more Files);
+	// append's growth left 222 spare here.
+	if len(s.Files) != 5000 || cap(s.Files) > 5000+50 {
+		t.Errorf("%d files in a slice of capacity %d, want 5000 in at most 5050", len(s.Files), cap(s.Files))
+	}
+}

@@ -184,6 +184,10 @@ func TestBadInput(t *testing.T) {
 	a := write(t, filepath.Join(dir, "a"), "a", 0o644)
 	b := write(t, filepath.Join(dir, "b"), "b", 0o644)
 	a2 := write(t, filepath.Join(dir, "a2"), "a", 0o644)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	srcDir := filepath.Join(dir, "static")
 	write(t, filepath.Join(srcDir, "f"), "f", 0o644)
 	cases := []struct {
@@ -200,6 +204,8 @@ func TestBadInput(t *testing.T) {
 		{"compression", layer.Spec{Compression: "brotli"}, []string{`unknown compression "brotli"`, "fix:"}},
 		{"source directory", layer.Spec{Files: []layer.File{{Src: srcDir, Dst: "/srv/www", Label: "//pkg:static", Attr: "files", Executable: &no}}},
 			[]string{`"srv/www"`, "files: //pkg:static", "checked-in directory", "does not track", "fix:", "glob", "strip_prefix"}},
+		{"fifo", layer.Spec{Files: []layer.File{{Src: fifo, Dst: "/x", Label: "//pkg:fifo", Executable: &no}}},
+			[]string{`"x"`, "source //pkg:fifo (" + fifo + ") is not a regular file", "fix:"}},
 		{"no executable flag", layer.Spec{Files: []layer.File{{Src: a, Dst: "x"}}},
 			[]string{`"x"`, "no executable flag", "fix:"}},
 		{"executables of a directory", layer.Spec{EmptyDirs: []string{"/d"}, Executables: []string{"/d"}},

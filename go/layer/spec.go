@@ -137,6 +137,9 @@ func (t *tree) contentError(err error) error {
 	}
 	from := ce.Path
 	if o := t.originOf(ce.Path); o != (origin{}) {
+		if err := t.sourceError(ce.Path, o); err != nil {
+			return err // a missing or unreadable listed source, not a change during the build
+		}
 		from = o.String()
 	}
 	return t.userErr(ce.Path, fmt.Sprintf("cannot read the content of %s: %v", from, ce.Err),

@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"archive/tar"
 	"bytes"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/strata-build/rules_strata/go/canontar"
 	"github.com/strata-build/rules_strata/go/compress"
+	"github.com/strata-build/rules_strata/go/tarlisting"
 )
 
 // collected is spec's tree and its entries in canonical order.
@@ -31,20 +33,72 @@ func collected(t *testing.T, spec Spec) (*tree, []canontar.Entry) {
 
 // TestFileShrinks truncates a source between collecting it and writing the
 // layer: the error names the target, the source and the fix, not only
-// "file shrank while being read".
+// "file shrank while being read". The source is a tar member, whose size
+// is its header's (a file's is taken when it is opened, see
+// TestListedFileSizedAtOpen).
 func TestFileShrinks(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "data.bin")
-	if err := os.WriteFile(src, []byte(strings.Repeat("x", 4096)), 0o644); err != nil {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data.tar")
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "data.bin", Mode: 0o644, Size: 4096, Typeflag: tar.TypeReg})
+	tw.Write([]byte(strings.Repeat("x", 4096)))
+	tw.Close()
+	if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec := Spec{Target: "//pkg:layer", Compression: "none", Files: []File{{Src: src, Dst: "/data.bin", Label: "//pkg:data", Executable: new(bool)}}}
+	spec := Spec{Target: "//pkg:layer", Compression: "none", Tars: []string{src}}
 	tr, entries := collected(t, spec)
-	if err := os.Truncate(src, 100); err != nil {
+	if err := os.Truncate(src, 512+100); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Write(io.Discard, entries, time.Unix(0, 0), compress.None)
 	err = tr.contentError(err)
-	for _, w := range []string{"//pkg:layer", `"data.bin"`, "//pkg:data", src, "file shrank while being read (100 of 4096 bytes)", "fix:"} {
+	for _, w := range []string{"//pkg:layer", `"data.bin"`, src + " entry data.bin", "file shrank while being read (100 of 4096 bytes)", "fix:"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%v", w, err)
+		}
+	}
+}
+
+// TestListedFileSizedAtOpen: a listed file is not stat'ed while collecting;
+// its size is taken when it is opened, so a file that changed in between is
+// written as it is then, header and content alike; and a source that is
+// gone by then is reported as a missing source, as collecting reported it.
+func TestListedFileSizedAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	src, gone := filepath.Join(dir, "data.bin"), filepath.Join(dir, "gone")
+	for _, p := range []string{src, gone} {
+		if err := os.WriteFile(p, []byte(strings.Repeat("x", 4096)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := Spec{Target: "//pkg:layer", Compression: "none", Files: []File{
+		{Src: src, Dst: "/data.bin", Label: "//pkg:data", Executable: new(bool)},
+		{Src: gone, Dst: "/gone", Label: "//pkg:gone", Executable: new(bool)},
+	}}
+	tr, entries := collected(t, spec)
+	for _, e := range entries {
+		if e.Size != canontar.SizeAtOpen {
+			t.Errorf("%s: size %d taken while collecting, want canontar.SizeAtOpen", e.Path, e.Size)
+		}
+	}
+	if err := os.Truncate(src, 100); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := Write(&out, entries[:1], time.Unix(0, 0), compress.None); err != nil {
+		t.Fatal(err)
+	}
+	if listing, err := tarlisting.List(&out); err != nil || !strings.Contains(listing, `"path":"data.bin","type":"file","mode":"0644","uid":0,"gid":0,"size":100,`) {
+		t.Errorf("listing (%v):\n%s", err, listing)
+	}
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Write(io.Discard, entries, time.Unix(0, 0), compress.None)
+	err = tr.contentError(err)
+	for _, w := range []string{"//pkg:layer", `"gone"`, "source //pkg:gone (" + gone + ") cannot be read: no such file or directory", "fix: check that the file exists"} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("message lacks %q:\n%v", w, err)
 		}
