@@ -182,6 +182,38 @@ func TestChunkMinLengthHonoured(t *testing.T) {
 	}
 }
 
+// TestLostCommitAnswer: the registry commits each blob (the PUT that ends
+// its upload) but the answer never reaches the client (the connection drops
+// after the work is done, or the answer comes after the client's timeout:
+// what a slow registry under load, or go test -race, shows). The commit is
+// not idempotent: sent again, it finds the session gone and the registry
+// refuses it (DIGEST_INVALID here, 404 on docker-registry), although the
+// blob is there. So the client asks first whether the blob landed, and does
+// not send the commit again: one commit PUT per blob, on the chunked path
+// and on go-containerregistry's (chunk=-1, the path of every layer up to one
+// chunk), and the push succeeds.
+func TestLostCommitAnswer(t *testing.T) {
+	for _, chunk := range []int64{1 << 20, -1} {
+		t.Run(fmt.Sprintf("chunk=%d", chunk), func(t *testing.T) {
+			store := registrytest.New()
+			lost := &faultregistry.LostAnswer{Next: store, Match: func(r *http.Request) bool {
+				return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/")
+			}}
+			srv := httptest.NewServer(lost)
+			defer closing(srv)()
+			img, digest, _ := bigImage(t, 4<<20, 13)
+			if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "lost/commit"), Tags: []string{"v1"}}},
+				push.Options{Retry: resumeRetry, ChunkSize: chunk}); err != nil {
+				t.Fatal(err)
+			}
+			checkPushed(t, repo(t, srv, "lost/commit").Tag("v1"), img, digest)
+			if n := lost.Seen(); n != 2 {
+				t.Errorf("%d commit PUTs for 2 blobs (config, layer): a commit the registry applied was sent again", n)
+			}
+		})
+	}
+}
+
 // TestSessionLostFallsBackToFreshUpload: go-containerregistry's registry as
 // it is has no GET on uploads, so after a reset the client cannot learn
 // where the upload stands: it starts a fresh one, and the blob still arrives
