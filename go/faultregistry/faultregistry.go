@@ -139,21 +139,25 @@ func (p *ResetProxy) cutAt(n int) int {
 // consumed them: it keeps what it read of a body cut short). Storage, the
 // Content-Range check and the digest check at PUT stay the registry's own.
 // MinChunk, if set, is sent as OCI-Chunk-Min-Length on POST, and every
-// PATCH's Content-Length is recorded (Patches).
+// PATCH is recorded (Patches).
 type UploadStatus struct {
 	Next     http.Handler
 	MinChunk int64
 
 	mu      sync.Mutex
 	held    map[string]int64 // upload id -> bytes stored
-	patches []int64
+	patches []Patch
 }
 
-// Patches lists the Content-Length of every PATCH seen so far, in order.
-func (s *UploadStatus) Patches() []int64 {
+// Patch is one PATCH sent to an upload: the first byte of its Content-Range
+// (-1 without one) and its Content-Length.
+type Patch struct{ Start, Length int64 }
+
+// Patches lists every PATCH seen so far, in order.
+func (s *UploadStatus) Patches() []Patch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]int64(nil), s.patches...)
+	return append([]Patch(nil), s.patches...)
 }
 
 func (s *UploadStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +180,9 @@ func (s *UploadStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodPatch && id != "":
 		s.mu.Lock()
-		s.patches = append(s.patches, r.ContentLength)
+		p := Patch{Start: -1, Length: r.ContentLength}
+		fmt.Sscanf(r.Header.Get("Content-Range"), "%d-", &p.Start)
+		s.patches = append(s.patches, p)
 		s.mu.Unlock()
 		r.Body = &consumed{r: r.Body, add: func(n int) { s.hold(id, int64(n)) }}
 	case r.Method == http.MethodPost && s.MinChunk > 0:

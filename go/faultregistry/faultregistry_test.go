@@ -88,8 +88,8 @@ func TestUploadStatusReportsStoredBytes(t *testing.T) {
 			t.Errorf("GET %s: %s, Range %q; want %q", path, res.Status, res.Header.Get("Range"), want)
 		}
 	}
-	if p := s.Patches(); len(p) != 1 || p[0] != 10 {
-		t.Errorf("patches %v, want [10]", p)
+	if p := s.Patches(); len(p) != 1 || p[0] != (Patch{Start: 0, Length: 10}) {
+		t.Errorf("patches %v, want [{0 10}]", p)
 	}
 }
 
