@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,30 +194,41 @@ func TestChunkMinLengthHonoured(t *testing.T) {
 // after the work is done, or the answer comes after the client's timeout:
 // what a slow registry under load, or go test -race, shows). The commit is
 // not idempotent: sent again, it finds the session gone and the registry
-// refuses it (DIGEST_INVALID here, 404 on docker-registry), although the
-// blob is there. So the client asks first whether the blob landed, and does
-// not send the commit again: one commit PUT per blob, on the chunked path
-// and on go-containerregistry's (chunk=-1, the path of every layer up to one
-// chunk), and the push succeeds.
+// refuses it (DIGEST_INVALID from go-containerregistry's registry, 404
+// BLOB_UPLOAD_UNKNOWN from docker-registry), although the blob is there.
+// So the client asks first whether the blob landed, and does not send the
+// commit again: one commit PUT per blob, on the chunked path and on
+// go-containerregistry's (chunk=-1, the path of the config blob and of
+// every layer up to one chunk), and the push succeeds.
 func TestLostCommitAnswer(t *testing.T) {
-	for _, chunk := range []int64{1 << 20, -1} {
-		t.Run(fmt.Sprintf("chunk=%d", chunk), func(t *testing.T) {
-			store := registrytest.New()
-			lost := &faultregistry.LostAnswer{Next: store, Match: func(r *http.Request) bool {
-				return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/")
-			}}
-			srv := httptest.NewServer(lost)
-			defer closing(srv)()
-			img, digest, _ := bigImage(t, 4<<20, 13)
-			if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "lost/commit"), Tags: []string{"v1"}}},
-				push.Options{Retry: resumeRetry, ChunkSize: chunk}); err != nil {
-				t.Fatal(err)
-			}
-			checkPushed(t, repo(t, srv, "lost/commit").Tag("v1"), img, digest)
-			if n := lost.Seen(); n != 2 {
-				t.Errorf("%d commit PUTs for 2 blobs (config, layer): a commit the registry applied was sent again", n)
-			}
-		})
+	type registry struct {
+		name string
+		next http.Handler
+	}
+	registries := []registry{{"ggcr", registrytest.New()}}
+	if addr := dockerRegistry(t); addr != "" {
+		registries = append(registries, registry{"docker-registry", httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})})
+	}
+	for i, reg := range registries {
+		for j, chunk := range []int64{1 << 20, -1} {
+			t.Run(fmt.Sprintf("%s/chunk=%d", reg.name, chunk), func(t *testing.T) {
+				lost := &faultregistry.LostAnswer{Next: reg.next, Match: func(r *http.Request) bool {
+					return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/")
+				}}
+				srv := httptest.NewServer(lost)
+				defer closing(srv)()
+				img, digest, _ := bigImage(t, 4<<20, uint64(13+2*i+j))
+				r := repo(t, srv, fmt.Sprintf("lost/commit%d", j))
+				if _, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: r, Tags: []string{"v1"}}},
+					push.Options{Retry: resumeRetry, ChunkSize: chunk}); err != nil {
+					t.Fatal(err)
+				}
+				checkPushed(t, r.Tag("v1"), img, digest)
+				if n := lost.Seen(); n != 2 {
+					t.Errorf("%d commit PUTs for 2 blobs (config, layer): a commit the registry applied was sent again", n)
+				}
+			})
+		}
 	}
 }
 
@@ -291,30 +304,9 @@ func TestChunkedPushesThroughFaults(t *testing.T) {
 // after a reset mid-chunk: the client then falls back to a fresh upload. The
 // blob must arrive intact either way.
 func TestResumeAgainstDockerRegistry(t *testing.T) {
-	bin, err := exec.LookPath("docker-registry")
-	if err != nil {
+	addr := dockerRegistry(t)
+	if addr == "" {
 		t.Skip("docker-registry is not installed")
-	}
-	dir := t.TempDir()
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: %s\n", dir, addr)
-	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o644)
-	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	for i := 0; ; i++ {
-		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 100 {
-			t.Fatal("docker-registry did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	const size = 16 << 20
 	for _, tc := range []struct {
@@ -339,6 +331,37 @@ func TestResumeAgainstDockerRegistry(t *testing.T) {
 				t.Errorf("a clean chunked upload sent %.3fx the blob", float64(proxy.Sent())/size)
 			}
 		})
+	}
+}
+
+// dockerRegistry starts Debian's docker-registry (the CNCF distribution
+// registry) on a free port for the rest of the test and returns its
+// address, or "" when it is not installed.
+func dockerRegistry(t *testing.T) string {
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		return ""
+	}
+	dir := t.TempDir()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: %s\n", dir, addr)
+	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o644)
+	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			return addr
+		}
+		if i > 100 {
+			t.Fatal("docker-registry did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
