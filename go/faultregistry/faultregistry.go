@@ -1,6 +1,6 @@
-// Package faultregistry holds the two fault doubles that the push tests
+// Package faultregistry holds the fault doubles that the push tests
 // (go/push) and the push benchmark (bench/faultproxy, bench/resumeregistry)
-// both need, written once so that what a test proves and what the benchmark
+// need, written once so that what a test proves and what the benchmark
 // measures is the same fault:
 //
 //   - ResetProxy, a TCP proxy that counts the bytes clients send and resets
@@ -9,7 +9,11 @@
 //   - UploadStatus, an http.Handler in front of go-containerregistry's
 //     registry that adds the one endpoint of the OCI upload protocol it
 //     lacks: GET on an upload's location, answered with the bytes the
-//     registry really stored, so a client can resume a cut upload.
+//     registry really stored, so a client can resume a cut upload;
+//   - LostAnswer, an http.Handler that lets the registry do what a request
+//     asks and then hangs up instead of answering, as when a connection
+//     drops, or the answer comes after the client's timeout, once the work
+//     is done.
 //
 // It is test and benchmark support: the strata tool does not compile it.
 package faultregistry
@@ -19,6 +23,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,21 +139,25 @@ func (p *ResetProxy) cutAt(n int) int {
 // consumed them: it keeps what it read of a body cut short). Storage, the
 // Content-Range check and the digest check at PUT stay the registry's own.
 // MinChunk, if set, is sent as OCI-Chunk-Min-Length on POST, and every
-// PATCH's Content-Length is recorded (Patches).
+// PATCH is recorded (Patches).
 type UploadStatus struct {
 	Next     http.Handler
 	MinChunk int64
 
 	mu      sync.Mutex
 	held    map[string]int64 // upload id -> bytes stored
-	patches []int64
+	patches []Patch
 }
 
-// Patches lists the Content-Length of every PATCH seen so far, in order.
-func (s *UploadStatus) Patches() []int64 {
+// Patch is one PATCH sent to an upload: the first byte of its Content-Range
+// (-1 without one) and its Content-Length.
+type Patch struct{ Start, Length int64 }
+
+// Patches lists every PATCH seen so far, in order.
+func (s *UploadStatus) Patches() []Patch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]int64(nil), s.patches...)
+	return append([]Patch(nil), s.patches...)
 }
 
 func (s *UploadStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -171,7 +180,9 @@ func (s *UploadStatus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodPatch && id != "":
 		s.mu.Lock()
-		s.patches = append(s.patches, r.ContentLength)
+		p := Patch{Start: -1, Length: r.ContentLength}
+		fmt.Sscanf(r.Header.Get("Content-Range"), "%d-", &p.Start)
+		s.patches = append(s.patches, p)
 		s.mu.Unlock()
 		r.Body = &consumed{r: r.Body, add: func(n int) { s.hold(id, int64(n)) }}
 	case r.Method == http.MethodPost && s.MinChunk > 0:
@@ -203,3 +214,47 @@ type consumed struct {
 
 func (c *consumed) Read(p []byte) (int, error) { n, err := c.r.Read(p); c.add(n); return n, err }
 func (c *consumed) Close() error               { return c.r.Close() }
+
+// LostAnswer passes every request to Next, but for the requests Match
+// selects, the first of each URL path is served into the void: Next does
+// what it asks (commits the blob, stores the chunk) and the client gets a
+// closed connection instead of the answer. Seen counts the requests Match
+// selected, so a test can tell whether the client sent one again.
+type LostAnswer struct {
+	Next  http.Handler
+	Match func(*http.Request) bool
+
+	mu   sync.Mutex
+	lost map[string]bool
+	seen int
+}
+
+// Seen is the number of requests Match has selected so far.
+func (l *LostAnswer) Seen() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.seen
+}
+
+func (l *LostAnswer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !l.Match(r) {
+		l.Next.ServeHTTP(w, r)
+		return
+	}
+	l.mu.Lock()
+	l.seen++
+	first := !l.lost[r.URL.Path]
+	if l.lost == nil {
+		l.lost = map[string]bool{}
+	}
+	l.lost[r.URL.Path] = true
+	l.mu.Unlock()
+	if !first {
+		l.Next.ServeHTTP(w, r)
+		return
+	}
+	l.Next.ServeHTTP(httptest.NewRecorder(), r)
+	if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+		conn.Close()
+	}
+}

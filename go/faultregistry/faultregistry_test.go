@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -87,7 +88,46 @@ func TestUploadStatusReportsStoredBytes(t *testing.T) {
 			t.Errorf("GET %s: %s, Range %q; want %q", path, res.Status, res.Header.Get("Range"), want)
 		}
 	}
-	if p := s.Patches(); len(p) != 1 || p[0] != 10 {
-		t.Errorf("patches %v, want [10]", p)
+	if p := s.Patches(); len(p) != 1 || p[0] != (Patch{Start: 0, Length: 10}) {
+		t.Errorf("patches %v, want [{0 10}]", p)
+	}
+}
+
+// TestLostAnswerServesThenHangsUp: the first selected request of a path
+// reaches the registry but its client gets a closed connection; the same
+// request again is answered; requests not selected are never touched.
+func TestLostAnswerServesThenHangsUp(t *testing.T) {
+	var mu sync.Mutex // (the race detector does not see a socket as a barrier)
+	var served []string
+	l := &LostAnswer{
+		Next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			served = append(served, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+		}),
+		Match: func(r *http.Request) bool { return r.Method == http.MethodPut },
+	}
+	srv := httptest.NewServer(l)
+	defer srv.Close()
+	do := func(method, path string) error {
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		res, err := http.DefaultTransport.RoundTrip(req) // no retry of its own
+		if err == nil {
+			res.Body.Close()
+		}
+		return err
+	}
+	if err := do(http.MethodPut, "/a"); err == nil {
+		t.Error("the first PUT /a was answered")
+	}
+	for _, r := range [][2]string{{http.MethodPut, "/a"}, {http.MethodGet, "/a"}, {http.MethodGet, "/a"}} {
+		if err := do(r[0], r[1]); err != nil {
+			t.Errorf("%s %s: %v", r[0], r[1], err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "PUT /a,PUT /a,GET /a,GET /a"; strings.Join(served, ",") != want || l.Seen() != 2 {
+		t.Errorf("served %v, seen %d; want %s, seen 2", served, l.Seen(), want)
 	}
 }

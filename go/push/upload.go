@@ -77,7 +77,18 @@ func newUploader(ctx context.Context, access *regclient.Access, repo name.Reposi
 // when it is bigger than one chunk, else go-containerregistry's writer.
 func (u *uploader) writeLayer(ctx context.Context, l *blobLayer, pushed map[string]name.Repository, opts []remote.Option) error {
 	if u.chunk < 0 || l.config != nil || l.desc.Size <= u.chunk {
-		return remote.WriteLayer(u.repo, mountable(l, u.repo, pushed, l.source), opts...)
+		err := remote.WriteLayer(u.repo, mountable(l, u.repo, pushed, l.source), opts...)
+		if rejected(err) {
+			// The verifying reader (Compressed) usually fails a corrupt
+			// blob's PATCH first, but its error comes at EOF, after every
+			// byte went out: net/http may take the registry's 202 to the
+			// complete body before it, and the PUT then gets DIGEST_INVALID.
+			// Name the corrupt local blob either way.
+			if cerr := l.checkContent(); cerr != nil {
+				return cerr
+			}
+		}
+		return err
 	}
 	return u.upload(ctx, l, mountFrom(u.repo, pushed, l.source))
 }
@@ -211,7 +222,7 @@ func (u *uploader) upload(ctx context.Context, l *blobLayer, from string) error 
 		if u.present(ctx, c, l) {
 			return nil
 		}
-		if isCode(err, transport.DigestInvalidErrorCode) || isCode(err, transport.SizeInvalidErrorCode) {
+		if rejected(err) {
 			// The registry got bytes that do not match the digest: a
 			// corrupt local blob fails here; bytes mangled on the way (or a
 			// session the registry resumed wrongly) are sent again whole.
@@ -457,6 +468,12 @@ type sourceError struct{ err error }
 
 func (e *sourceError) Error() string { return e.err.Error() }
 func (e *sourceError) Unwrap() error { return e.err }
+
+// rejected: the registry refused the bytes it got as not the blob's digest
+// or size.
+func rejected(err error) bool {
+	return isCode(err, transport.DigestInvalidErrorCode) || isCode(err, transport.SizeInvalidErrorCode)
+}
 
 func isCode(err error, code transport.ErrorCode) bool {
 	var te *transport.Error

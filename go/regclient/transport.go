@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -77,7 +78,9 @@ func Retryable(status int) bool {
 // NewTransport returns a RoundTripper over inner (nil: a fresh
 // http.Transport) that retries requests whose body can be replayed.
 // Requests with a one-shot body (blob uploads) are tried once here; package
-// push retries the whole upload with a fresh body instead.
+// push retries the whole upload with a fresh body instead. The body-less PUT
+// that commits an upload is sent again only if the blob has not landed
+// (committedBlob).
 func NewTransport(inner http.RoundTripper, r Retry) http.RoundTripper {
 	if inner == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -94,7 +97,13 @@ type retryTransport struct {
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	blob := committedBlob(req)
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 && blob != "" {
+			if resp := t.landed(req, blob); resp != nil {
+				return resp, nil
+			}
+		}
 		try := req
 		if attempt > 1 && req.GetBody != nil {
 			body, err := req.GetBody()
@@ -105,6 +114,14 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			try.Body = body
 		}
 		resp, err := t.once(try)
+		if attempt > 1 && blob != "" && err == nil && resp.StatusCode >= 400 && resp.StatusCode < 500 {
+			// The earlier try's commit may have finished only now (the
+			// registry applied it while this one waited its turn).
+			if landed := t.landed(req, blob); landed != nil {
+				resp.Body.Close()
+				return landed, nil
+			}
+		}
 		last := attempt >= t.retry.Attempts || !replayable || req.Context().Err() != nil
 		switch {
 		case err != nil && (last || !temporary(err)):
@@ -123,6 +140,51 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, req.Context().Err()
 		}
 	}
+}
+
+// committedBlob is the URL of the blob that req commits, if req is the PUT
+// that ends a blob upload (.../blobs/uploads/<id>?digest=sha256:...), else
+// "". That PUT is not idempotent: once the registry has applied it the
+// upload session is gone, and the same PUT again is refused (404
+// BLOB_UPLOAD_UNKNOWN on docker-registry, DIGEST_INVALID on
+// go-containerregistry's registry) although the blob is there. A try whose
+// answer was lost (a dropped connection, or an answer slower than Timeout
+// from a registry that did the work) must not fail the push that way.
+func committedBlob(req *http.Request) string {
+	i := strings.Index(req.URL.Path, "/blobs/uploads/")
+	d := req.URL.Query().Get("digest")
+	if req.Method != http.MethodPut || i < 0 || d == "" {
+		return ""
+	}
+	u := *req.URL
+	u.Path, u.RawPath, u.RawQuery = req.URL.Path[:i]+"/blobs/"+d, "", ""
+	return u.String()
+}
+
+// landed asks the registry (HEAD, with req's credentials) whether blob, which
+// an earlier try of the commit req meant to commit, is there: if so, it
+// answers req as the registry would have (201 Created); else nil, and req is
+// sent again.
+func (t *retryTransport) landed(req *http.Request, blob string) *http.Response {
+	head, err := http.NewRequestWithContext(req.Context(), http.MethodHead, blob, nil)
+	if err != nil {
+		return nil
+	}
+	head.Header = req.Header.Clone()
+	head.Header.Del("Content-Type")
+	resp, err := t.once(head)
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	h := http.Header{}
+	h.Set("Location", head.URL.Path)
+	h.Set("Docker-Content-Digest", req.URL.Query().Get("digest"))
+	return &http.Response{Status: "201 Created", StatusCode: http.StatusCreated, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: http.NoBody, Request: req}
 }
 
 // once runs one try under an idle watchdog: if neither the request body nor

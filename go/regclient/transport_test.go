@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -233,5 +234,46 @@ func TestCancelledWhileWaiting(t *testing.T) {
 	_, err := client(regclient.Retry{Attempts: 5, BaseDelay: time.Minute, MaxDelay: time.Minute, Timeout: time.Second}).Do(req)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
 		t.Fatalf("err %v after %s", err, time.Since(start))
+	}
+}
+
+// TestCommitIsReplayedOnlyIfTheBlobIsMissing: the first answer to a blob
+// commit (PUT .../blobs/uploads/<id>?digest=) is lost. If the registry has
+// the blob (HEAD 200), the commit is answered 201 without being sent again;
+// if not, it is sent again, as any replayable request.
+func TestCommitIsReplayedOnlyIfTheBlobIsMissing(t *testing.T) {
+	for _, landed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("landed=%v", landed), func(t *testing.T) {
+			var puts, heads atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == http.MethodHead && r.URL.Path == "/v2/app/blobs/sha256:abc":
+					heads.Add(1)
+					if !landed {
+						w.WriteHeader(http.StatusNotFound)
+					}
+				case r.Method == http.MethodPut && r.URL.Path == "/v2/app/blobs/uploads/1":
+					if puts.Add(1) == 1 {
+						conn, _, _ := w.(http.Hijacker).Hijack()
+						conn.Close()
+						return
+					}
+					w.WriteHeader(http.StatusCreated)
+				default:
+					t.Errorf("unexpected %s %s", r.Method, r.URL)
+				}
+			}))
+			defer srv.Close()
+			req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v2/app/blobs/uploads/1?digest=sha256:abc", nil)
+			resp, err := client(quick).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			wantPuts := map[bool]int64{true: 1, false: 2}[landed]
+			if resp.StatusCode != http.StatusCreated || puts.Load() != wantPuts || heads.Load() != 1 {
+				t.Fatalf("status %d after %d PUTs and %d HEADs; want 201 after %d PUTs and 1 HEAD", resp.StatusCode, puts.Load(), heads.Load(), wantPuts)
+			}
+		})
 	}
 }
