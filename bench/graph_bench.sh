@@ -238,9 +238,9 @@ for ((r = 1; r <= RUNS; r++)); do
   # layer with the sandbox on tmpfs: staging 100,000 input symlinks is most of
   # a sandboxed action's time (docs/image_layer.md, "Large layers").
   for t in layer genrule layer-local genrule-local layer-shm; do
-    rm -f "$bin/$pkg/layer.tar.gz" "$bin/$pkg/tar.tar.gz"
-    target=//$pkg:layer flags=()
-    case $t in genrule*) target=//$pkg:tar ;; esac
+    target=//$pkg:layer flags=() out=$bin/$pkg/layer.tar.gz
+    case $t in genrule*) target=//$pkg:tar out=$bin/$pkg/tar.tar.gz ;; esac
+    rm -f "$out" # only this target's: the no-op below must find the other built
     case $t in
       layer-local) flags=(--strategy=StrataLayer=local) ;;
       genrule-local) flags=(--strategy=Genrule=local) ;;
