@@ -31,8 +31,11 @@ log "build B: umask 077, TZ=Pacific/Kiritimati, LANG=de_DE.UTF-8, source mtimes 
 (umask 077; copy_workspace "$SCRATCH/b/some/deeper/checkout")
 find "$SCRATCH/b/some/deeper/checkout" -exec touch -h -d '2001-09-09 01:46:40' {} +
 (cd "$SCRATCH/b/some/deeper/checkout" && umask 077 && TZ=Pacific/Kiritimati LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 \
-  bz "$SCRATCH/b/ob" build $TARGET --output_groups=+oci_layout,+tarball --strategy=StrataLayer=local) 2>&1 | tee "$SCRATCH/b.log"
-grep -qE 'processes: .*[0-9]+ local' "$SCRATCH/b.log" || die "build B ran no action unsandboxed (see the processes line above)"
+  bz "$SCRATCH/b/ob" build $TARGET --output_groups=+oci_layout,+tarball --strategy=StrataLayer=local \
+  --execution_log_json_file="$SCRATCH/b.exec.json")
+# Every layer action of build B ran unsandboxed (runner "local").
+expect_eq "runners of build B's StrataLayer actions" \
+  "$(grep -E '"(mnemonic|runner)"' "$SCRATCH/b.exec.json" | paste - - | grep '"StrataLayer"' | sed 's/.*"runner": "\([^"]*\)".*/\1/' | sort -u)" local
 B=$(cd "$SCRATCH/b/some/deeper/checkout" && fingerprint "$SCRATCH/b/ob")
 bazel --output_base="$SCRATCH/b/ob" shutdown
 

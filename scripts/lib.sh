@@ -20,7 +20,7 @@ ensure_apt_packages() {
   command -v podman >/dev/null || missing+=(podman) # a real engine for `bazel run :image.load`
   command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static) # runs arm64 binaries (go_multiarch_test)
   command -v pigz >/dev/null || missing+=(pigz) # the tar + pigz genrule baseline of bench/graph_bench.sh
-  command -v gcc >/dev/null || missing+=(gcc) # cgo, which go test -race needs
+  command -v gcc >/dev/null && [ -e /usr/include/stdlib.h ] || missing+=(gcc libc6-dev) # cgo, which go test -race needs
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages)"
   local sudo=""

@@ -268,7 +268,7 @@ func basePlatform(spec Spec, base *v1.ConfigFile) error {
 	want := platform(cmp.Or(spec.OS, base.OS), cmp.Or(spec.Architecture, base.Architecture), variant)
 	return usererr.New(spec.Target, spec.BaseConfig,
 		fmt.Sprintf("the base image is %s but this image is %s: the base's layers would run on a platform they were not built for", platform(base.OS, base.Architecture, base.Variant), want),
-		fmt.Sprintf("give this image a base for %s: pull the base with image_pull(platforms = [...]) so an image_index picks each platform's own, or drop os/architecture/variant here to keep the base's", want))
+		fmt.Sprintf("give this image a base for %s: a multi-platform image_pull(platforms = [...]) (an image_index picks each platform's own), or, for a base built here, set its architecture to match (or leave it unset inside an image_index); or leave os/architecture/variant unset on this image to keep the base's", want))
 }
 
 // apply sets the runtime settings of spec on cfg (which may come from the base).

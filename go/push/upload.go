@@ -84,8 +84,11 @@ func (u *uploader) writeLayer(ctx context.Context, l *blobLayer, pushed map[stri
 			// byte went out: net/http may take the registry's 202 to the
 			// complete body before it, and the PUT then gets DIGEST_INVALID.
 			// Name the corrupt local blob either way.
-			if cerr := l.checkContent(); cerr != nil {
+			var ce *corruptError
+			if cerr := l.checkContent(); errors.As(cerr, &ce) {
 				return cerr
+			} else if cerr != nil {
+				return errors.Join(err, cerr) // the source could not be re-read: keep the registry's answer first
 			}
 		}
 		return err

@@ -151,7 +151,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // answer was lost (a dropped connection, or an answer slower than Timeout
 // from a registry that did the work) must not fail the push that way.
 func committedBlob(req *http.Request) string {
-	i := strings.Index(req.URL.Path, "/blobs/uploads/")
+	// The last one: a repository may itself be named .../blobs/uploads/...
+	i := strings.LastIndex(req.URL.Path, "/blobs/uploads/")
 	d := req.URL.Query().Get("digest")
 	if req.Method != http.MethodPut || i < 0 || d == "" {
 		return ""

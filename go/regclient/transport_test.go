@@ -242,17 +242,23 @@ func TestCancelledWhileWaiting(t *testing.T) {
 // the blob (HEAD 200), the commit is answered 201 without being sent again;
 // if not, it is sent again, as any replayable request.
 func TestCommitIsReplayedOnlyIfTheBlobIsMissing(t *testing.T) {
-	for _, landed := range []bool{true, false} {
-		t.Run(fmt.Sprintf("landed=%v", landed), func(t *testing.T) {
+	// A repository may itself be named .../blobs/uploads/...: the HEAD goes
+	// to that repository's blob, not to a shorter one's.
+	for _, c := range []struct {
+		repo   string
+		landed bool
+	}{{"app", true}, {"app", false}, {"team/blobs/uploads/app", true}} {
+		repo, landed := c.repo, c.landed
+		t.Run(fmt.Sprintf("repo=%s,landed=%v", repo, landed), func(t *testing.T) {
 			var puts, heads atomic.Int64
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				switch {
-				case r.Method == http.MethodHead && r.URL.Path == "/v2/app/blobs/sha256:abc":
+				case r.Method == http.MethodHead && r.URL.Path == "/v2/"+repo+"/blobs/sha256:abc":
 					heads.Add(1)
 					if !landed {
 						w.WriteHeader(http.StatusNotFound)
 					}
-				case r.Method == http.MethodPut && r.URL.Path == "/v2/app/blobs/uploads/1":
+				case r.Method == http.MethodPut && r.URL.Path == "/v2/"+repo+"/blobs/uploads/1":
 					if puts.Add(1) == 1 {
 						conn, _, _ := w.(http.Hijacker).Hijack()
 						conn.Close()
@@ -264,7 +270,7 @@ func TestCommitIsReplayedOnlyIfTheBlobIsMissing(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v2/app/blobs/uploads/1?digest=sha256:abc", nil)
+			req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v2/"+repo+"/blobs/uploads/1?digest=sha256:abc", nil)
 			resp, err := client(quick).Do(req)
 			if err != nil {
 				t.Fatal(err)

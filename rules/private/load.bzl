@@ -7,6 +7,7 @@ platform choice.
 load(":actions.bzl", "write_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
+load(":label.bzl", "label_str")
 load(":launcher.bzl", "LAUNCHER", "launcher")
 load(":strata_attr.bzl", "STRATA_RUN")
 
@@ -23,6 +24,7 @@ load(":strata_attr.bzl", "STRATA_RUN")
 # NAME.tar is built for a load: a podman load would not read it, and it is a
 # full copy of every layer); docker skips the layers it has on its side.
 _RUN = """label="{label}"
+load_label="{load_label}"
 strata="{strata}"
 # One entry per child image, in index order.
 image_files=({image_files})
@@ -67,7 +69,7 @@ if [[ -n $platforms_file ]]; then
   done
   if ((child < 0)); then
     echo "ERROR: $label: the index has no image for $want (it has: ${{platforms[*]}})." >&2
-    echo "  fix: pick one with: bazel run $label.load -- --platform ${{platforms[0]}}" >&2
+    echo "  fix: pick one with: bazel run $load_label -- --platform ${{platforms[0]}}" >&2
     exit 1
   fi
 fi
@@ -80,12 +82,15 @@ if [[ ${{shallow[$child]}} == 1 ]]; then
 fi
 # Build without the Bytes: under --remote_download_minimal Bazel leaves a
 # `bazel run` target's runfiles that were remote cache hits in the cache, and
-# no engine can load a file that is not here.
-declare -n child_layers=layers_$child
-for f in "${{image_files[$child]}}" "${{manifests[$child]}}" "${{configs[$child]}}" "${{digests[$child]}}" ${{child_layers[@]+"${{child_layers[@]}}"}}; do
+# no engine can load a file that is not here. (A case, not a nameref: this
+# part runs under macOS's bash 3.2 too.)
+case $child in
+{need}
+esac
+for f in "${{need[@]}}"; do
   if [[ ! -e $f ]]; then
     echo "ERROR: $label: $f is not on this machine: the build left it in the remote cache (--remote_download_minimal), and an engine can only load files that are here." >&2
-    echo "  fix: bazel run --remote_download_toplevel $label.load (a push needs neither: it streams the layers from the cache)" >&2
+    echo "  fix: bazel run --remote_download_toplevel $load_label (a push needs neither: it streams the layers from the cache)" >&2
     exit 1
   fi
 done
@@ -248,7 +253,7 @@ def load_script(ctx, label, images, tools, platforms = None):
     # Children of one image split over platforms share short_paths (only
     # their configuration directories differ), so in runfiles one would hide
     # the other: in an index each child's files get names of their own.
-    image_files, shallow, manifests, configs, digests, tags, layer_lines, files = [], [], [], [], [], [], [], []
+    image_files, shallow, manifests, configs, digests, tags, layer_lines, need, files = [], [], [], [], [], [], [], [], []
     for i, img in enumerate(images):
         staged = {}
         for f, n in [(img.manifest, "manifest.json"), (img.config, "config.json"), (img.digest, "digest")]:
@@ -271,6 +276,7 @@ def load_script(ctx, label, images, tools, platforms = None):
         digests.append(d)
         tags.append(" ".join(getattr(img, "repo_tags", None) or []))
         layer_lines.append("layers_%d=(%s)" % (i, _words(pairs)))
+        need.append("  %d) need=(%s) ;;" % (i, _words([f, m, c, d] + pairs)))
         files.extend([f] + staged.values() + pairs)
     if platforms:
         files.append(platforms)
@@ -280,6 +286,8 @@ def load_script(ctx, label, images, tools, platforms = None):
         tools_text = ", ".join(tools),
         none_on_path = _none_on_path(tools),
         label = label,
+        load_label = label_str(ctx.label),
+        need = "\n".join(need),
         strata = ctx.executable._strata_run.short_path,
         image_files = _words(image_files),
         shallow = " ".join(shallow),
