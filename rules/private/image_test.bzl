@@ -4,6 +4,7 @@ load(":actions.bzl", "WIRE_VERSION", "write_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
+load(":launcher.bzl", "read_lines")
 load(":strata_attr.bzl", "STRATA_EXEC")
 
 def _runfiles_path(prefix, f, links):
@@ -89,7 +90,7 @@ def _image_test_impl(ctx):
         'elif [[ -d "$0.runfiles/%s" ]]; then cd "$0.runfiles/%s"; fi' % (ctx.workspace_name, ctx.workspace_name),
         "rc=0",
         "for f in %s; do" % " ".join([f.short_path for f in args_files]),
-        '  mapfile -t args < "$f"',
+        "  " + read_lines("args", '"$f"'),
         '  "%s" "${args[@]}" || rc=1' % ctx.executable._strata.short_path,
         "done",
         "exit $rc",

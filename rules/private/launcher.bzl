@@ -33,6 +33,22 @@ def launcher(ctx, what, run, runfiles, files = []):
     )
     return DefaultInfo(executable = script, files = depset([script] + files), runfiles = ctx.runfiles(files = runfiles))
 
+def read_lines(var, path):
+    """Bash that reads the lines of the file at path into the array var.
+
+    Every generated script must run under macOS's /bin/bash (3.2), which
+    has no `mapfile`; a `bazel run` or `bazel test` there finds that bash
+    first. The last line counts even without a newline.
+
+    Args:
+      var: the array's name.
+      path: the file, as a bash word (quoted or a "$variable").
+
+    Returns:
+      One line of bash.
+    """
+    return '%s=(); while IFS= read -r _line || [[ -n $_line ]]; do %s+=("$_line"); done < %s' % (var, var, path)
+
 def strata_launcher(ctx, args, runfiles = []):
     """The `bazel run` script of a strata command: strata with args, from runfiles.
 
@@ -50,6 +66,6 @@ def strata_launcher(ctx, args, runfiles = []):
     cmd = ctx.actions.declare_file(ctx.label.name + ".args")
     args.set_param_file_format("multiline")
     ctx.actions.write(cmd, args)
-    run = 'mapfile -t args < "%s"\nexec "%s" "${args[@]}" "$@"' % (cmd.short_path, ctx.executable._strata_run.short_path)
+    run = '%s\nexec "%s" "${args[@]}" "$@"' % (read_lines("args", '"%s"' % cmd.short_path), ctx.executable._strata_run.short_path)
     what = "runs strata with the arguments recorded at build time (and any after `--`)."
     return [launcher(ctx, what, run, runfiles + [cmd, ctx.executable._strata_run])]

@@ -8,7 +8,7 @@ load(":actions.bzl", "write_image_files")
 load(":image_index_info.bzl", "ImageIndexInfo")
 load(":image_info.bzl", "ImageInfo")
 load(":label.bzl", "label_str")
-load(":launcher.bzl", "LAUNCHER", "launcher")
+load(":launcher.bzl", "LAUNCHER", "launcher", "read_lines")
 load(":strata_attr.bzl", "STRATA_RUN")
 
 # What the load target runs from its runfiles tree (launcher.sh.tpl): only
@@ -33,13 +33,13 @@ archive_hint={hint}
 manifests=({manifests})
 digests=({digests})
 repo_tags=({repo_tags})
-{layers}
+configs=({configs})
 platforms_file="{platforms}"
 
 child=0
 want=""
 if [[ -n $platforms_file ]]; then
-  mapfile -t platforms < "$platforms_file"
+  {read_platforms}
   if [[ "${{1:-}}" == --platform=* ]]; then
     want=${{1#--platform=}}
     shift
@@ -131,7 +131,12 @@ storage_load() {{
   id=${{BASH_REMATCH[1]}}
   ln -s "$m" "$dir/blobs/sha256/${{digest#sha256:}}"
   ln -s "$PWD/${{configs[$child]}}" "$dir/blobs/sha256/$id"
-  local -n pairs=layers_$child
+  # Each child's layers as descriptor, blob pairs (a case, not a nameref:
+  # one bash for every script).
+  pairs=()
+  case $child in
+{layers}
+  esac
   for ((i = 0; i < ${{#pairs[@]}}; i += 2)); do
     IFS= read -r -d '' d < "${{pairs[$i]}}" || true
     [[ $d =~ \\"digest\\":\\ *\\"sha256:([0-9a-f]{{64}})\\" ]] || {{
@@ -275,7 +280,7 @@ def load_script(ctx, label, images, tools, platforms = None):
         configs.append(c)
         digests.append(d)
         tags.append(" ".join(getattr(img, "repo_tags", None) or []))
-        layer_lines.append("layers_%d=(%s)" % (i, _words(pairs)))
+        layer_lines.append("  %d) pairs=(%s) ;;" % (i, _words(pairs)))
         need.append("  %d) need=(%s) ;;" % (i, _words([f, m, c, d] + pairs)))
         files.extend([f] + staged.values() + pairs)
     if platforms:
@@ -295,7 +300,9 @@ def load_script(ctx, label, images, tools, platforms = None):
         manifests = _words(manifests),
         digests = _words(digests),
         repo_tags = " ".join([_q(t) for t in tags]),
-        layers = "configs=(%s)\n%s" % (_words(configs), "\n".join(layer_lines)),
+        configs = _words(configs),
+        layers = "\n".join(layer_lines),
+        read_platforms = read_lines("platforms", '"$platforms_file"'),
         platforms = platforms.short_path if platforms else "",
     ), files + [ctx.executable._strata_run])
 
