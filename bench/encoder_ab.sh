@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B benchmark of the layer encoder: `strata layer` built from BENCH_OLD_REF
 # (default main) against the one built from this checkout, on the same
-# inputs, interleaved (baseline, old, new; then again, BENCH_RUNS times), and
+# inputs, interleaved (baseline, old, new; then baseline, new, old; BENCH_RUNS rounds), and
 # the compressor alone on the same bytes as the baseline (bench/compressonly,
 # gzip or zstd as strata uses them). Reported per row: the medians of wall
 # seconds, of CPU seconds (user + sys, steadier than wall on a shared
@@ -104,8 +104,17 @@ for ((r = 1; r <= RUNS; r++)); do
     for alg in gzip zstd; do
       ext=gz
       [ "$alg" = zstd ] && ext=zst
+      # Each output is removed (untimed) before the run that writes it:
+      # truncating the last round's 1 GiB file inside the timed run cost
+      # whoever came first up to a second of system time.
+      rm -f "$W/out/c.$ext"
       run_once "$set.$alg.alone" "$W/bin/compressonly $W/out/$set.tar $W/out/c.$ext $alg"
-      for v in old new; do
+      # A B, then B A: neither build always runs right after the other's
+      # 1 GiB of writes (the kernel's writeback lands on whoever comes next).
+      order="old new"
+      ((r % 2 == 0)) && order="new old"
+      for v in $order; do
+        rm -f "$W/out/$v.$ext"
         run_once "$set.$alg.$v" "$W/bin/strata-$v layer $(args "$set" "$alg") --blob $W/out/$v.$ext --descriptor $W/out/$v.json"
       done
       cmp -s "$W/out/old.$ext" "$W/out/new.$ext" || die "$set $alg: old and new blobs differ"
