@@ -104,9 +104,8 @@ for ((r = 1; r <= RUNS; r++)); do
     for alg in gzip zstd; do
       ext=gz
       [ "$alg" = zstd ] && ext=zst
-      # Each output is removed (untimed) before the run that writes it:
-      # truncating the last round's 1 GiB file inside the timed run cost
-      # whoever came first up to a second of system time.
+      # Each output is removed (untimed) before the run that writes it, so
+      # no timed run pays for truncating the last round's 1 GiB file.
       rm -f "$W/out/c.$ext"
       run_once "$set.$alg.alone" "$W/bin/compressonly $W/out/$set.tar $W/out/c.$ext $alg"
       # A B, then B A: neither build always runs right after the other's
