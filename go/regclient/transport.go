@@ -195,14 +195,7 @@ func (t *retryTransport) once(req *http.Request) (*http.Response, error) {
 	w := &watchdog{cancel: cancel, timeout: t.retry.Timeout}
 	w.timer = time.AfterFunc(t.retry.Timeout, w.fire)
 	req = req.WithContext(ctx)
-	if f, ok := req.Body.(FileBody); ok {
-		// net/http sends a body with sendfile(2), no copy through user space,
-		// only when it sees the syscall.Conn itself: so it is not wrapped,
-		// and the watchdog follows the file's offset (which sendfile moves).
-		done := make(chan struct{})
-		defer close(done)
-		go w.watchOffset(f, done)
-	} else if req.Body != nil && req.Body != http.NoBody {
+	if req.Body != nil && req.Body != http.NoBody {
 		req.Body = &watchedReader{ReadCloser: req.Body, w: w}
 	}
 	resp, err := t.inner.RoundTrip(req)
@@ -230,34 +223,6 @@ type watchdog struct {
 
 func (w *watchdog) fire() {
 	w.cancel(fmt.Errorf("%w: no bytes for %s", errStalled, w.timeout))
-}
-
-// FileBody is a request body that is a section of a file: net/http sends
-// it with sendfile(2) because it is a syscall.Conn, and Offset (the file's
-// current offset, which sendfile advances) tells the watchdog it moves.
-type FileBody interface {
-	io.ReadCloser
-	syscall.Conn
-	Offset() (int64, error)
-}
-
-// watchOffset kicks w whenever f's offset has moved since the last look,
-// until done.
-func (w *watchdog) watchOffset(f FileBody, done <-chan struct{}) {
-	tick := time.NewTicker(min(max(w.timeout/8, 10*time.Millisecond), time.Second))
-	defer tick.Stop()
-	last := int64(-1)
-	for {
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-			if off, err := f.Offset(); err == nil && off != last {
-				last = off
-				w.kick()
-			}
-		}
-	}
 }
 
 func (w *watchdog) kick() {
