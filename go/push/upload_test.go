@@ -155,6 +155,84 @@ func TestResumeAfterResets(t *testing.T) {
 	}
 }
 
+// stallFirstPatch reads the first 1 MiB of the first PATCH body longer
+// than that, then reads nothing more and never answers, until release is
+// closed: a registry (or a link) that stops taking a chunk midway. (The
+// server notices a closed connection only once the body has been read, so
+// the handler cannot wait for the client to go.)
+type stallFirstPatch struct {
+	next    http.Handler
+	stalled atomic.Bool
+	release chan struct{}
+}
+
+func (s *stallFirstPatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPatch && r.ContentLength > 1<<20 && s.stalled.CompareAndSwap(false, true) {
+		io.CopyN(io.Discard, r.Body, 1<<20)
+		<-s.release
+		return
+	}
+	s.next.ServeHTTP(w, r)
+}
+
+// TestStalledChunkIsResumed: a file chunk whose PATCH stops moving midway
+// is abandoned after the stall timeout (neither the body nor an answer
+// moves) and the upload goes on from where the registry stands.
+func TestStalledChunkIsResumed(t *testing.T) {
+	const size = 16 << 20
+	stall := &stallFirstPatch{next: &faultregistry.UploadStatus{Next: registrytest.New()}, release: make(chan struct{})}
+	srv := httptest.NewServer(stall)
+	defer closing(srv)()
+	defer close(stall.release)
+	img, digest, _ := bigImage(t, size, 9)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	retry := resumeRetry
+	retry.Timeout = 300 * time.Millisecond
+	r := repo(t, srv, "stall/app")
+	if _, err := push.Push(ctx, img, digest, []push.Target{{Repository: r, Tags: []string{"v1"}}},
+		push.Options{Retry: retry, ChunkSize: 4 << 20}); err != nil {
+		t.Fatalf("push with a stalled chunk: %v", err)
+	}
+	if !stall.stalled.Load() {
+		t.Fatal("no PATCH was stalled")
+	}
+	checkPushed(t, r.Tag("v1"), img, digest)
+}
+
+// shrinkDuringPush truncates the blob file to half its size when the
+// second PATCH of more than 1 KiB arrives (the config's PATCH is smaller).
+type shrinkDuringPush struct {
+	next    http.Handler
+	path    string
+	patches atomic.Int32
+}
+
+func (s *shrinkDuringPush) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPatch && r.ContentLength > 1024 && s.patches.Add(1) == 2 {
+		fi, err := os.Stat(s.path)
+		if err == nil {
+			os.Truncate(s.path, fi.Size()/2)
+		}
+	}
+	s.next.ServeHTTP(w, r)
+}
+
+// TestBlobShrinkingDuringPushIsNamed: a blob file cut short while its
+// chunks go up fails the push with the file's name and sizes, not
+// net/http's "ContentLength=N with Body length M" after every retry.
+func TestBlobShrinkingDuringPushIsNamed(t *testing.T) {
+	const size = 16 << 20
+	img, digest, blob := bigImage(t, size, 10)
+	srv := httptest.NewServer(&shrinkDuringPush{next: &faultregistry.UploadStatus{Next: registrytest.New()}, path: blob})
+	defer closing(srv)()
+	_, err := push.Push(context.Background(), img, digest, []push.Target{{Repository: repo(t, srv, "shrink/app")}},
+		push.Options{Retry: resumeRetry, ChunkSize: 4 << 20})
+	if err == nil || !strings.Contains(err.Error(), "is corrupt: "+blob+" has 8388608 bytes, want 16777216") {
+		t.Fatalf("got %v, want the blob named as corrupt with its sizes", err)
+	}
+}
+
 // TestChunkMinLengthHonoured: the registry's OCI-Chunk-Min-Length (3 MiB)
 // overrides a smaller configured chunk (1 MiB): every PATCH is at least that
 // long, except one that ends the blob. (Not "exactly 4 PATCHes": a registry
