@@ -26,7 +26,7 @@ def _inspect(ctx, args, inputs, mnemonic, what):
     text = ctx.actions.declare_file(ctx.label.name + ".txt")
     args.add("--out", text)
     run_local(ctx, args, inputs, text, mnemonic, "Describing %s" % what)
-    run = "while IFS= read -r line; do printf '%%s\\n' \"$line\"; done < \"%s\"" % text.short_path
+    run = "while IFS= read -r line || [[ -n $line ]]; do printf '%%s\\n' \"$line\"; done < \"%s\"" % text.short_path
     return [launcher(ctx, "prints what strata wrote at build time.", run, [text], files = [text])]
 
 def _image_inspect_impl(ctx):

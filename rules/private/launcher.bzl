@@ -38,7 +38,9 @@ def read_lines(var, path):
 
     Every generated script must run under macOS's /bin/bash (3.2), which
     has no `mapfile`; a `bazel run` or `bazel test` there finds that bash
-    first. The last line counts even without a newline.
+    first. The last line counts even without a newline. bash before 4.4
+    calls an empty array unbound under `set -u`: where the file may be
+    empty, expand it as `${var[@]+"${var[@]}"}`.
 
     Args:
       var: the array's name.
