@@ -13,12 +13,12 @@
 #   f20k    20,000 files of the graph bench (bench/graphgen), through the
 #   f100k   file list the image_layer rule writes (`strata layer --files`)
 # Every old/new pair is checked to write byte-identical blobs.
-# Env: BENCH_RUNS (default 3), BENCH_SETS (default "big small f20k f100k"),
+# Env: BENCH_RUNS (default 4; keep it even: old and new go first equally often), BENCH_SETS (default "big small f20k f100k"),
 # BENCH_OLD_REF (default main), STRATA_BENCH_DIR (default /tmp/strata-encoder-ab).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-4}
 SETS=${BENCH_SETS:-big small f20k f100k}
 OLD_REF=${BENCH_OLD_REF:-main}
 W=${STRATA_BENCH_DIR:-/tmp/strata-encoder-ab}
