@@ -13,7 +13,8 @@
 #   f20k    20,000 files of the graph bench (bench/graphgen), through the
 #   f100k   file list the image_layer rule writes (`strata layer --files`)
 # Every old/new pair is checked to write byte-identical blobs.
-# Env: BENCH_RUNS (default 4; keep it even: old and new go first equally often), BENCH_SETS (default "big small f20k f100k"),
+# Env: BENCH_RUNS (default 4; even, so old and new go first equally often),
+# BENCH_SETS (default "big small f20k f100k"),
 # BENCH_OLD_REF (default main), STRATA_BENCH_DIR (default /tmp/strata-encoder-ab).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -90,7 +91,7 @@ run_once() {
     /User time/ {u = $2} /System time/ {s = $2} /Maximum resident/ {m = $2}
     END {print w, u + s, m}' "$W/time.txt" >>"$W/out/$name.times"
 }
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 col() { awk -v c="$2" '{print $c}' "$W/out/$1.times" | median; }
 maxcol() { awk -v c="$2" '$c > m {m = $c} END {print m}' "$W/out/$1.times"; }
 

@@ -310,13 +310,13 @@ func (u *uploader) patch(ctx context.Context, c *http.Client, l *blobLayer, src 
 	if f, ok := rc.(*os.File); ok {
 		// A file section, copied through user space. Sent with sendfile(2)
 		// (what net/http does with a body that is a file), the same 1 GiB
-		// cost docker-registry on loopback 4.9 CPU-s to receive instead of
-		// 3.8, and the push 1.25x the time (bench/README.md, "Push without
-		// sendfile(2)"); the copy costs the client about 0.4 CPU-s per GiB.
-		// A chunk is counted in the bytes sent once the registry has taken
-		// it.
+		// cost docker-registry on loopback 4.7-5.0 CPU-s to receive instead
+		// of 3.7-4.1, and the push 5.6-6.3 s instead of 4.9-5.2 s
+		// (bench/README.md, "Push without sendfile(2)"); the copy costs the
+		// client 0.3-0.4 CPU-s per GiB. A chunk is counted in the bytes sent
+		// once the registry has taken it.
 		body = io.NopCloser(io.NewSectionReader(f, off, n))
-		defer src.close() // a file is re-opened (a seek) per chunk
+		defer src.close() // a file is re-opened per chunk
 	} else {
 		counted = &countingReader{r: io.LimitReader(rc, n), sent: l.sent}
 		body = io.NopCloser(counted)
@@ -577,8 +577,8 @@ func (l *blobLayer) openAt(off int64) (io.ReadCloser, error) {
 			f.Close()
 			return nil, err
 		}
-		// A chunk is read as a section of f (patch); the offset is for
-		// checkContent and any caller reading on from here.
+		// patch reads a file chunk with ReadAt (io.SectionReader); the
+		// seek is for a caller that reads on with Read.
 		return f, nil
 	}
 	if _, err := io.CopyN(io.Discard, rc, off); err != nil {
